@@ -1,0 +1,14 @@
+// Jest runs the TypeScript sources as ES modules through @swc/jest
+// (NODE_OPTIONS=--experimental-vm-modules, set by `npm test`).
+export default {
+  testEnvironment: "node",
+  extensionsToTreatAsEsm: [".ts"],
+  transform: {
+    "^.+\\.ts$": ["@swc/jest", {
+      jsc: { parser: { syntax: "typescript" }, target: "es2022" },
+      module: { type: "es6" },
+    }],
+  },
+  testMatch: ["<rootDir>/test/**/*.test.ts"],
+  testTimeout: 60000,
+};

@@ -1,0 +1,60 @@
+/** `racelab events <trace> [--from N] [--to M] [--json]`: the events of a trace, in order. */
+import { DomainError } from "../../errors.ts";
+import { encodeEvent } from "../../events/catalog.ts";
+import type { StoredEvent } from "../../events/types.ts";
+import { parseCommandArgs, positiveInt, write, type CommandContext, type OptionSpecs } from "../command.ts";
+import { traceArg } from "./resolve.ts";
+
+export const name = "events";
+export const summary = "print the events of a trace (id or name), in order";
+export const usage = "racelab events <trace> [--from N] [--to M] [--json]";
+export const options: OptionSpecs = {
+  from: { type: "string", value: "N", description: "first sequence number (default 1)" },
+  to: { type: "string", value: "M", description: "last sequence number, inclusive (default: the last event)" },
+  json: {
+    type: "boolean",
+    description: 'JSON lines, one event per line: {"seq","type","data","origin","chain"} (addresses as decimal strings)',
+  },
+};
+
+/** The stable --json form of an event: the catalog's wire form with its seq first. */
+export function eventJson(e: StoredEvent) {
+  return { seq: e.seq, ...encodeEvent(e) };
+}
+
+function value(v: unknown): string {
+  if (v === null || v === undefined) return "?";
+  if (Array.isArray(v)) return v.map((s: { devid: number; physical: bigint }) => `${s.devid}:${s.physical}`).join(",") || "-";
+  return String(v);
+}
+
+/** Control characters and backslashes (a task name may hold any byte) shown escaped as in JSON: one event, one line. */
+function printable(s: string): string {
+  return s.replace(/[\\\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
+}
+
+/** One line: seq, source line, cpu, task-pid, type, arguments (? = unknown), chain. */
+export function eventLine(e: StoredEvent): string {
+  const o = e.origin;
+  const args = Object.entries(e.data as Record<string, unknown>).map(([k, v]) => `${k}=${value(v)}`).join(" ");
+  const chain = e.chain ? `  [${e.chain.kind}#${e.chain.id}]` : "";
+  const line = o.line === null ? "-" : `${o.line}${o.lineSeq ? `.${o.lineSeq}` : ""}`;
+  return `${String(e.seq).padStart(7)}  ${line.padStart(9)}  ${value(o.cpu).padStart(3)}  ${`${o.comm === null ? "?" : printable(o.comm)}-${o.pid}`.padEnd(22)}  ${e.type.padEnd(18)}  ${args}${chain}`.trimEnd();
+}
+
+export async function run(argv: readonly string[], ctx: CommandContext): Promise<number> {
+  const { values, positionals } = parseCommandArgs(name, argv, options, [1, 1]);
+  const from = values.from === undefined ? 1 : positiveInt("--from", values.from);
+  const to = values.to === undefined ? undefined : positiveInt("--to", values.to);
+  if (to !== undefined && to < from) throw new DomainError("BAD_USER_INPUT", `--to ${to} is before --from ${from}`);
+  const trace = await traceArg(ctx.store, positionals[0]!);
+  if (!values.json) {
+    await write(ctx.stdout, `# ${trace.name} (${trace.id}), ${trace.version} events\n`);
+    await write(ctx.stdout, `${"SEQ".padStart(7)}  ${"LINE".padStart(9)}  CPU  ${"TASK-PID".padEnd(22)}  ${"TYPE".padEnd(18)}  ARGS\n`);
+  }
+  for await (const page of ctx.store.stream(trace.id, { from, to })) {
+    const text = page.map((e) => (values.json ? JSON.stringify(eventJson(e)) : eventLine(e))).join("\n");
+    await write(ctx.stdout, `${text}\n`);
+  }
+  return 0;
+}

@@ -1,0 +1,267 @@
+/**
+ * `racelab exercise list|show|try`: classroom exercises from a terminal.
+ * The shared library (seeds/exercises) needs no database and no token: a
+ * student can read an exercise and have an answer graded locally against the
+ * replay. A course's own exercises go through the classroom service with the
+ * bearer token (--token or RACELAB_TOKEN), which enforces the role as the API
+ * does; `try --submit` records the answer in the student's stream.
+ */
+import type { Writable } from "node:stream";
+import { DomainError } from "../../errors.ts";
+import type { Database } from "../../db/connection.ts";
+import type { EventStore } from "../../events/store.ts";
+import { openStore } from "../../events/pg-store.ts";
+import { viewerFromToken, type Viewer } from "../../auth/viewer.ts";
+import { parseAnswerText } from "../../exercises/answers.ts";
+import { gradeAnswer } from "../../exercises/grade.ts";
+import { EXERCISES_DIR, library } from "../../exercises/library.ts";
+import { isUuid, PgClassroomStore } from "../../exercises/pg-classroom.ts";
+import { createClassroom, type ClassroomService, type ExerciseHandle } from "../../exercises/service.ts";
+import type { Grade, LoadedExercise } from "../../exercises/types.ts";
+import { publicView, type ExerciseView } from "../../exercises/view.ts";
+import { openResources, parseCommandArgs } from "../command.ts";
+
+export interface ExerciseCommandContext {
+  readonly stdout: Writable;
+  readonly stderr?: Writable;
+  /** The store of the other commands (a PgEventStore, whose `db` the classroom uses); opened on demand when absent. */
+  readonly store?: EventStore & { readonly db?: Database };
+  readonly env?: NodeJS.ProcessEnv;
+  /** Library folder (tests); default seeds/exercises. */
+  readonly libraryDir?: string;
+}
+
+export const name = "exercise";
+/** `list` and `show`/`try` of the library need no database; course commands open it themselves. */
+export const needsStore = false;
+export const summary = "classroom exercises: list, show, and try an answer (graded against the replay)";
+export const usage = `racelab exercise list [--course C] [--json]
+       racelab exercise show <id> [--hint N] [--json]
+       racelab exercise try <id> --answer ANSWER [--submit] [--json]`;
+export const help = `${usage}
+
+list   the shared library (seeds/exercises); with --course, also the course's own
+       exercises (needs the database and a token)
+show   the statement, the trace (or the actors' programs, or the questions) and
+       how to answer; --hint N also prints hint N (hints 1..N-1 first, one at a time)
+try    grades ANSWER against the replay and explains the grade; --submit also
+       records it in your submission stream (students, with a token)
+
+ANSWER, by kind (or JSON with the same fields):
+  spot the race      race=balance-vs-unused-bg-deletion seq=8
+  be the scheduler   A A B A B B B A          (one actor per step; A1 B1 … also work)
+  which fix          delete-unused-bgs-mutex,scrub-skip-removed-chunk   (or none)
+  predict the state  holder=A cleaner-waits=yes x-ro=no
+
+Options:
+  --token T    bearer token (default: $RACELAB_TOKEN); needed for course exercises
+  --json       machine-readable output
+Exit code of try: 0 when the answer is right, 1 when it is not.
+`;
+
+const OPTIONS = {
+  course: { type: "string", value: "C", description: "list: also the exercises of course C (needs a token)" },
+  json: { type: "boolean", description: "machine-readable output" },
+  hint: { type: "string", value: "N", description: "show: also print hint N" },
+  answer: { type: "string", value: "ANSWER", description: "try: the answer to grade" },
+  submit: { type: "boolean", description: "try: record the answer in your submission stream (students)" },
+  token: { type: "string", value: "T", description: "bearer token (default $RACELAB_TOKEN)" },
+} as const;
+
+interface Session {
+  readonly viewer: Viewer;
+  readonly classroom: ClassroomService;
+  close(): Promise<void>;
+}
+
+/** The classroom over the database, as the token's owner. */
+async function session(ctx: ExerciseCommandContext, token: string | undefined): Promise<Session> {
+  const owned = ctx.store?.db ? null : await openStore();
+  const closeOwned = async () => {
+    if (!owned) return;
+    openResources.delete(closeOwned);
+    await owned.close();
+  };
+  if (owned) openResources.add(closeOwned);
+  const store = (owned ?? ctx.store)!;
+  const db = (owned ?? ctx.store)!.db!;
+  try {
+    const viewer = await viewerFromToken(db, token ? `Bearer ${token}` : undefined);
+    const classroom = createClassroom({ classroom: new PgClassroomStore(db), store, libraryDir: ctx.libraryDir });
+    return { viewer, classroom, close: closeOwned };
+  } catch (err) {
+    await closeOwned();
+    throw err;
+  }
+}
+
+function out(ctx: ExerciseCommandContext, text: string): void {
+  ctx.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+}
+
+function renderView(v: ExerciseView): string {
+  const lines: string[] = [];
+  lines.push(`${v.id}  [${v.kind}]  ${v.title}`);
+  if (v.race) lines.push(`race: ${v.race}`);
+  lines.push("", v.statement.trimEnd(), "");
+  if (v.names.length > 0) lines.push(`names: ${v.names.map((n) => `${n.name} = ${n.address}`).join(", ")}`, "");
+  if (v.steps) {
+    lines.push("trace:");
+    for (const s of v.steps) lines.push(`  ${String(s.seq).padStart(3)}  ${s.actor.padEnd(6)} ${s.type}${s.args ? ` ${s.args}` : ""}`);
+    lines.push("");
+  }
+  if (v.programs) {
+    lines.push("programs:");
+    for (const p of v.programs) {
+      lines.push(`  ${p.actor} = ${p.comm ?? "?"}[${p.pid}]${p.role ? ` (${p.role})` : ""}`);
+      for (const s of p.steps) lines.push(`    ${s}`);
+    }
+    lines.push(`under the fix: ${v.fix}`, "");
+  }
+  if (v.questions) {
+    lines.push(`questions (state after steps 1..${v.at} under ${v.rules?.join(",")}):`);
+    for (const q of v.questions) lines.push(`  ${q.id}: ${q.text}  [${q.answerType}]`);
+    lines.push("");
+  }
+  if (v.fixChoices) lines.push(`fixes: ${v.fixChoices.join(", ")}`, "");
+  lines.push(`hints: ${v.hintCount} (racelab exercise show ${v.id} --hint 1)`);
+  lines.push(`answer: racelab exercise try ${v.id} --answer ${ANSWER_EXAMPLE[v.kind]}`);
+  return lines.join("\n");
+}
+
+const ANSWER_EXAMPLE: Record<ExerciseView["kind"], string> = {
+  "spot-the-race": '"race=RACE seq=N"',
+  "be-the-scheduler": '"A B A …"',
+  "which-fix": "FIX[,FIX…]|none",
+  "predict-the-state": '"QUESTION=VALUE …"',
+};
+
+function renderGrade(g: Grade): string {
+  const lines = [`${g.correct ? "RIGHT" : "NOT YET"} (score ${g.score}): ${g.summary}`];
+  for (const c of g.checks) lines.push(`  [${c.ok ? "x" : " "}] ${c.name}: ${c.detail}`);
+  for (const r of g.replays) {
+    lines.push(`  replay of ${r.what}: ${r.verdict}${r.finding ? ` — ${r.finding.effect} at ${r.finding.seq}: ${r.finding.message}` : ""}`);
+    for (const x of [...r.reordered, ...r.notes]) lines.push(`    ${x}`);
+    for (const w of r.warnings) lines.push(`    warning ${w}`);
+  }
+  return lines.join("\n");
+}
+
+/** A grade as students see it: without what the key expected. */
+function studentGrade(g: Grade): Omit<Grade, "expected"> {
+  const { expected: _expected, ...rest } = g;
+  return rest;
+}
+
+async function findLocalOrCourse(ctx: ExerciseCommandContext, id: string, token: string | undefined): Promise<{ handle: ExerciseHandle; s: Session | null }> {
+  if (!isUuid(id)) {
+    const l = (await library(ctx.libraryDir ?? EXERCISES_DIR)).get(id);
+    if (!l) throw new DomainError("NOT_FOUND", `exercise: no exercise ${JSON.stringify(id)} in the library (racelab exercise list)`);
+    return { handle: { loaded: l, course: null }, s: null };
+  }
+  const s = await session(ctx, token);
+  try {
+    return { handle: await s.classroom.requireExercise(s.viewer, id, "exercise"), s };
+  } catch (err) {
+    await s.close();
+    throw err;
+  }
+}
+
+export async function run(argv: readonly string[], ctx: ExerciseCommandContext): Promise<number> {
+  const [sub, ...rest] = argv;
+  const env = ctx.env ?? process.env;
+  if (sub === undefined || sub === "-h" || sub === "--help" || sub === "help") {
+    ctx.stdout.write(help);
+    return 0;
+  }
+  const { values, positionals } = parseCommandArgs(`exercise ${sub}`, rest, OPTIONS, [0, 1]);
+  const token = (values.token as string | undefined) ?? (env.RACELAB_TOKEN || undefined);
+  const json = values.json === true;
+  const only = (allowed: string[]) => {
+    for (const k of Object.keys(values)) {
+      if (values[k] !== undefined && !allowed.includes(k)) throw new DomainError("BAD_USER_INPUT", `exercise ${sub}: --${k} does not apply (usage: ${usage.split("\n").find((l) => l.includes(` ${sub} `))?.trim()})`);
+    }
+  };
+  switch (sub) {
+    case "list": {
+      only(["course", "json", "token"]);
+      if (positionals.length > 0) throw new DomainError("BAD_USER_INPUT", `exercise list: unexpected argument ${JSON.stringify(positionals[0])}`);
+      let exercises: LoadedExercise[];
+      if (values.course === undefined) {
+        exercises = [...(await library(ctx.libraryDir ?? EXERCISES_DIR)).exercises];
+      } else {
+        const s = await session(ctx, token);
+        try {
+          exercises = (await s.classroom.exercises(s.viewer, values.course as string)).map((h) => h.loaded);
+        } finally {
+          await s.close();
+        }
+      }
+      const views = exercises.map(publicView);
+      if (json) {
+        out(ctx, JSON.stringify(views.map((v) => ({ id: v.id, course: v.courseId, kind: v.kind, title: v.title, race: v.race, hints: v.hintCount, events: v.events }))));
+      } else {
+        for (const v of views) out(ctx, `${v.id.padEnd(38)} ${v.kind.padEnd(18)} ${(v.race ?? "").padEnd(31)} ${v.title}`);
+      }
+      return 0;
+    }
+    case "show": {
+      only(["json", "hint", "token"]);
+      const id = positionals[0];
+      if (!id || positionals.length > 1) throw new DomainError("BAD_USER_INPUT", "exercise show: give one exercise id (racelab exercise list)");
+      const n = values.hint === undefined ? null : Number(values.hint);
+      if (n !== null && (!Number.isInteger(n) || n < 1)) throw new DomainError("BAD_USER_INPUT", `--hint: expected a hint number >= 1, got ${JSON.stringify(values.hint)}`);
+      const { handle, s } = await findLocalOrCourse(ctx, id, token);
+      try {
+        const v = publicView(handle.loaded);
+        let hint: string | null = null;
+        if (n !== null) {
+          const hints = handle.loaded.def.hints;
+          if (n > hints.length) throw new DomainError("BAD_USER_INPUT", `--hint: this exercise has hints 1..${hints.length}`);
+          // Course exercises: through the service (records the reveal, one at a time); the library is free to read.
+          hint = s ? (await s.classroom.hint(s.viewer, id, n)).text : hints[n - 1]!;
+        }
+        if (json) out(ctx, JSON.stringify({ ...v, ...(hint !== null ? { hint: { n, text: hint } } : {}) }));
+        else out(ctx, `${renderView(v)}${hint !== null ? `\n\nhint ${n}/${v.hintCount}: ${hint}` : ""}`);
+        return 0;
+      } finally {
+        await s?.close();
+      }
+    }
+    case "try": {
+      only(["json", "answer", "submit", "token"]);
+      const id = positionals[0];
+      if (!id || positionals.length > 1) throw new DomainError("BAD_USER_INPUT", "exercise try: give one exercise id");
+      if (typeof values.answer !== "string") throw new DomainError("BAD_USER_INPUT", "exercise try: --answer is required");
+      const answerText = values.answer;
+      if (values.submit) {
+        const s = await session(ctx, token);
+        try {
+          const h = await s.classroom.requireExercise(s.viewer, id, "exercise");
+          const answer = parseAnswerText(h.loaded.def.kind, answerText);
+          const { kind: _k, ...fields } = answer as unknown as Record<string, unknown>;
+          const sub = await s.classroom.submit(s.viewer, id, fields);
+          if (json) out(ctx, JSON.stringify({ submission: sub.id, attempt: sub.attempt, ...studentGrade(sub.grade) }));
+          else out(ctx, `${renderGrade(sub.grade)}\nrecorded as attempt ${sub.attempt} (${sub.id})`);
+          return sub.grade.correct ? 0 : 1;
+        } finally {
+          await s.close();
+        }
+      }
+      const { handle, s } = await findLocalOrCourse(ctx, id, token);
+      try {
+        const grade = gradeAnswer(handle.loaded, parseAnswerText(handle.loaded.def.kind, answerText));
+        if (json) out(ctx, JSON.stringify(studentGrade(grade)));
+        else out(ctx, renderGrade(grade));
+        return grade.correct ? 0 : 1;
+      } finally {
+        await s?.close();
+      }
+    }
+    default:
+      throw new DomainError("BAD_USER_INPUT", `exercise: unknown subcommand ${JSON.stringify(sub)} (list, show, try)`);
+  }
+}
+
+export const runExercise = run;

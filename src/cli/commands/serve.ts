@@ -1,0 +1,139 @@
+/**
+ * `racelab serve [--port P] [--host H] [--static DIR]`: the GraphQL API
+ * (and the IDE, and the web page when built) on the embedded database or
+ * `DATABASE_URL`. SIGTERM/SIGINT stop it gracefully: no new connections,
+ * in-flight requests finish, subscriptions close, then the pool is closed.
+ */
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { DomainError } from "../../errors.ts";
+import { openStore } from "../../events/pg-store.ts";
+import { allModules, createApiDeps } from "../../resolvers/deps.ts";
+import { buildServer, serverOptionsFromEnv } from "../../server.ts";
+import type { StorelessContext } from "../command.ts";
+
+export const name = "serve";
+export const summary = "serve the GraphQL API (GraphiQL IDE, subscriptions, uploads) over HTTP";
+export const usage = "racelab serve [--port P] [--host H] [--static DIR]";
+/** Opens the store itself and stops gracefully on SIGTERM (main's signal handler would exit at once). */
+export const needsStore = false;
+export const help = `Usage: ${usage}
+
+Serves the GraphQL API at http://H:P/graphql (the GraphiQL IDE in a browser,
+subscriptions over graphql-ws on the same path) and POST /upload for large logs
+(multipart/form-data or a raw body; ?name=&format=&skipInvalid=).
+SIGTERM or Ctrl-C: in-flight requests finish, then the database is closed.
+
+Options:
+  --port P       port (default: $PORT, else 4000; 0 = any free port)
+  --host H       address to listen on (default: $RACELAB_HOST, else 127.0.0.1)
+  --static DIR   serve DIR at / (default: $RACELAB_STATIC_DIR, else the built web page web/dist)
+  -h, --help     this help
+
+Environment: DATABASE_URL (else the embedded PostgreSQL in $RACELAB_DATA_DIR or ./.racelab);
+NODE_ENV=production turns introspection, the IDE and internal error messages off, unless
+RACELAB_INTROSPECTION / RACELAB_IDE (true|false) say otherwise; limits: RACELAB_MAX_DEPTH,
+RACELAB_MAX_COST, RACELAB_MAX_PAGE_SIZE, RACELAB_MAX_BODY_BYTES, RACELAB_MAX_UPLOAD_BYTES.
+`;
+
+export interface ServeFlags {
+  readonly port: number;
+  readonly host: string;
+  readonly staticDir: string | null;
+  readonly help: boolean;
+}
+
+export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ServeFlags {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        port: { type: "string" },
+        host: { type: "string" },
+        static: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    throw new DomainError("BAD_USER_INPUT", `serve: ${(err as Error).message}`);
+  }
+  const portText = values.port ?? env.PORT ?? "4000";
+  const port = Number(portText);
+  if (!/^[0-9]+$/.test(portText) || port > 65535) {
+    throw new DomainError("BAD_USER_INPUT", `${values.port !== undefined ? "--port" : "PORT"}: expected a port number 0..65535, got ${JSON.stringify(portText)}`);
+  }
+  return {
+    port,
+    host: values.host ?? env.RACELAB_HOST ?? "127.0.0.1",
+    staticDir: values.static ?? env.RACELAB_STATIC_DIR ?? builtWebPage(),
+    help: values.help ?? false,
+  };
+}
+
+/** The classroom page built by `npm run build` (web/dist), served at / by default when present. */
+function builtWebPage(): string | null {
+  const dir = fileURLToPath(new URL("../../../web/dist", import.meta.url));
+  return existsSync(path.join(dir, "index.html")) ? dir : null;
+}
+
+export interface RunningServe {
+  readonly url: string;
+  readonly port: number;
+  /** Graceful stop: drain the server, then close the store (and the embedded database). */
+  stop(): Promise<void>;
+}
+
+export async function startServe(flags: ServeFlags, env: NodeJS.ProcessEnv = process.env): Promise<RunningServe> {
+  const options = { ...serverOptionsFromEnv(env), staticDir: flags.staticDir };
+  const store = await openStore({ url: env.DATABASE_URL || null });
+  try {
+    const server = await buildServer(createApiDeps(store, { modules: allModules(store) }), options);
+    const { url, port } = await server.listen(flags.port, flags.host);
+    let stopping: Promise<void> | null = null;
+    return {
+      url,
+      port,
+      stop: () =>
+        (stopping ??= (async () => {
+          try {
+            await server.stop();
+          } finally {
+            await store.close();
+          }
+        })()),
+    };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}
+
+/** Runs until SIGTERM or SIGINT; resolves with the exit code. */
+export async function run(argv: readonly string[], ctx: StorelessContext): Promise<number> {
+  const flags = parseServeArgs(argv, ctx.env);
+  if (flags.help) {
+    ctx.stdout.write(help);
+    return 0;
+  }
+  const running = await startServe(flags, ctx.env);
+  const say = (line: string) => ctx.stdout.write(`racelab serve: ${line}\n`);
+  say(`GraphQL at ${running.url}/graphql (IDE in a browser, ws for subscriptions), uploads at ${running.url}/upload`);
+  return new Promise<number>((resolve, reject) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      process.off("SIGTERM", onSignal);
+      process.off("SIGINT", onSignal);
+      say(`${signal}: finishing in-flight requests`);
+      running.stop().then(() => {
+        say("stopped");
+        resolve(0);
+      }, reject);
+    };
+    process.on("SIGTERM", onSignal);
+    process.on("SIGINT", onSignal);
+  });
+}

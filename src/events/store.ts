@@ -1,0 +1,67 @@
+/**
+ * The event store interface: one stream per trace. The PostgreSQL adapter
+ * (`pg-store.ts`) implements it; the replay and the resolvers only see this.
+ */
+import type { RaceEvent, StoredEvent } from "./types.ts";
+
+export interface TraceSource {
+  /** File name the trace was imported from, if any. */
+  readonly file: string | null;
+  /** sha256 of the imported content, used to detect re-imports. */
+  readonly hash: string | null;
+  /** `ftrace-function`, `ftrace-function_graph`, `ftrace-nop`, `trace-cmd`, `jsonl`, `scenario`, `api`. */
+  readonly format: string;
+}
+
+export interface TraceInfo {
+  readonly id: string;
+  readonly name: string;
+  readonly source: TraceSource;
+  readonly createdAt: Date;
+  /** Number of events = seq of the last event (0 when empty). */
+  readonly version: number;
+  /** Import report or scenario metadata (JSON), if any. */
+  readonly meta: Record<string, unknown> | null;
+}
+
+export interface NewTrace {
+  readonly name: string;
+  readonly source: TraceSource;
+  readonly meta?: Record<string, unknown> | null;
+}
+
+/** `expectedVersion`: the caller's view of the stream length; `"any"` skips the check. */
+export type ExpectedVersion = number | "any";
+
+export interface EventStore {
+  createTrace(trace: NewTrace): Promise<TraceInfo>;
+  getTrace(id: string): Promise<TraceInfo | null>;
+  /** Resolves a trace by id or by exact name (newest first). */
+  findTrace(idOrName: string): Promise<TraceInfo | null>;
+  findTraceByHash(hash: string): Promise<TraceInfo | null>;
+  listTraces(): Promise<TraceInfo[]>;
+  /** Deletes a trace with its events and everything derived (snapshots). Returns false if absent. */
+  deleteTrace(id: string): Promise<boolean>;
+  /**
+   * Appends events after `expectedVersion`; all or nothing. Throws
+   * DomainError CONFLICT when the stream is not at that version. Returns the new version.
+   */
+  append(traceId: string, expectedVersion: ExpectedVersion, events: readonly RaceEvent[]): Promise<number>;
+  /** Events with from <= seq <= to (inclusive, 1-based), in order. */
+  read(traceId: string, range?: { from?: number; to?: number }): Promise<StoredEvent[]>;
+  /**
+   * Creates a trace and streams its events in with COPY, in one transaction:
+   * either the whole trace is stored or nothing is (crash-safe import).
+   */
+  importTrace(trace: NewTrace, events: AsyncIterable<readonly RaceEvent[]>): Promise<TraceInfo>;
+  close(): Promise<void>;
+}
+
+/** Replay snapshots (time travel): the folded state every K events, per rule set. */
+export interface SnapshotStore {
+  saveSnapshots(traceId: string, rules: string, snapshots: readonly { seq: number; state: unknown }[]): Promise<void>;
+  /** The snapshot with the greatest seq <= `seq`, or null. */
+  nearestSnapshot(traceId: string, rules: string, seq: number): Promise<{ seq: number; state: unknown } | null>;
+  /** Seqs of the snapshots kept for a trace and rule set (to know whether they were built). */
+  snapshotSeqs(traceId: string, rules: string): Promise<number[]>;
+}

@@ -1,0 +1,309 @@
+/**
+ * The classroom's PostgreSQL adapter: courses, users, course exercises and the
+ * submission streams with their live gradebook. Prisma for ordinary queries;
+ * parameterised SQL on one pooled connection for the append, which takes the
+ * stream's row lock, checks the expected version, inserts the events and
+ * folds them into the gradebook row — all in one transaction, so the live
+ * gradebook never disagrees with the events.
+ */
+import { randomUUID } from "node:crypto";
+import type pg from "pg";
+import { DomainError } from "../errors.ts";
+import { databaseError, inTransaction } from "../db/transaction.ts";
+import type { Database } from "../db/connection.ts";
+import type { UserRole } from "../auth/viewer.ts";
+import type { ExpectedVersion } from "../events/store.ts";
+import {
+  decodeSubmissionEvent,
+  evolveEntry,
+  initialEntry,
+  type GradebookEntry,
+  type Stream,
+  type StreamKey,
+  type StoredSubmissionEvent,
+  type SubmissionEvent,
+} from "./submissions.ts";
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const isUuid = (s: string): boolean => UUID_RE.test(s);
+
+export interface CourseRow {
+  readonly id: string;
+  readonly name: string;
+  readonly title: string | null;
+  readonly createdBy: string | null;
+  readonly createdAt: Date;
+}
+
+export interface UserRow {
+  readonly id: string;
+  readonly name: string;
+  readonly role: UserRole;
+  readonly courseId: string;
+  readonly createdAt: Date;
+}
+
+export interface ExerciseRow {
+  readonly id: string;
+  readonly courseId: string;
+  readonly slug: string;
+  readonly kind: string;
+  readonly title: string;
+  readonly source: string;
+  readonly createdBy: string | null;
+  readonly createdAt: Date;
+}
+
+
+/** Prisma's unique-constraint violation, through the pg adapter. */
+function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; cause?: { code?: string; originalCode?: string } } | null;
+  return e?.code === "P2002" || e?.code === "23505" || e?.cause?.code === "23505" || e?.cause?.originalCode === "23505";
+}
+
+const userRow = (u: { id: string; name: string; role: string; courseId: string; createdAt: Date }): UserRow => ({
+  id: u.id,
+  name: u.name,
+  role: u.role as UserRole,
+  courseId: u.courseId,
+  createdAt: u.createdAt,
+});
+
+export class PgClassroomStore {
+  constructor(readonly db: Database) {}
+
+  private get prisma() {
+    return this.db.prisma;
+  }
+
+  // ---- courses ----------------------------------------------------------------------------
+
+  async createCourse(c: { name: string; title?: string | null; createdBy?: string | null }): Promise<CourseRow> {
+    const name = c.name.trim();
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name)) {
+      throw new DomainError("BAD_USER_INPUT", `course name ${JSON.stringify(c.name)}: use letters, digits, ., _ and -, at most 64 characters`);
+    }
+    try {
+      return await this.prisma.course.create({ data: { id: randomUUID(), name, title: c.title ?? null, createdBy: c.createdBy ?? null } });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new DomainError("CONFLICT", `a course named ${JSON.stringify(name)} exists already`);
+      throw databaseError(`creating course ${name}`, err);
+    }
+  }
+
+  /** By id or by name. */
+  async findCourse(idOrName: string): Promise<CourseRow | null> {
+    if (isUuid(idOrName)) {
+      const byId = await this.prisma.course.findUnique({ where: { id: idOrName } });
+      if (byId) return byId;
+    }
+    return this.prisma.course.findUnique({ where: { name: idOrName } });
+  }
+
+  async getCourse(id: string): Promise<CourseRow | null> {
+    return isUuid(id) ? this.prisma.course.findUnique({ where: { id } }) : null;
+  }
+
+  async listCourses(): Promise<CourseRow[]> {
+    return this.prisma.course.findMany({ orderBy: [{ createdAt: "asc" }, { name: "asc" }] });
+  }
+
+  // ---- users --------------------------------------------------------------------------------
+
+  async addUser(u: { name: string; role: UserRole; courseId: string; tokenHash: string }): Promise<UserRow> {
+    try {
+      return userRow(await this.prisma.user.create({ data: { id: randomUUID(), name: u.name, role: u.role, courseId: u.courseId, tokenHash: u.tokenHash } }));
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new DomainError("CONFLICT", "token hash collision: try again");
+      throw databaseError(`adding user ${u.name}`, err);
+    }
+  }
+
+  async getUser(id: string): Promise<UserRow | null> {
+    if (!isUuid(id)) return null;
+    const u = await this.prisma.user.findUnique({ where: { id } });
+    return u ? userRow(u) : null;
+  }
+
+  async listUsers(courseId?: string): Promise<UserRow[]> {
+    const rows = await this.prisma.user.findMany({ where: courseId ? { courseId } : {}, orderBy: [{ name: "asc" }, { createdAt: "asc" }] });
+    return rows.map(userRow);
+  }
+
+  // ---- course exercises -------------------------------------------------------------------------
+
+  async createExercise(e: { courseId: string; slug: string; kind: string; title: string; source: string; createdBy: string | null }): Promise<ExerciseRow> {
+    try {
+      return await this.prisma.exercise.create({ data: { id: randomUUID(), ...e } });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new DomainError("CONFLICT", `the course has an exercise with id ${JSON.stringify(e.slug)} already`);
+      throw databaseError(`creating exercise ${e.slug}`, err);
+    }
+  }
+
+  async getExercise(id: string): Promise<ExerciseRow | null> {
+    return isUuid(id) ? this.prisma.exercise.findUnique({ where: { id } }) : null;
+  }
+
+  async listExercises(courseId: string): Promise<ExerciseRow[]> {
+    return this.prisma.exercise.findMany({ where: { courseId }, orderBy: [{ createdAt: "asc" }, { slug: "asc" }] });
+  }
+
+  // ---- submission streams ----------------------------------------------------------------------------
+
+  async readStream(key: StreamKey): Promise<Stream> {
+    const s = await this.prisma.submissionStream.findUnique({
+      where: { courseId_userId_exerciseId: { courseId: key.courseId, userId: key.userId, exerciseId: key.exerciseId } },
+      include: { events: { orderBy: { seq: "asc" } } },
+    });
+    if (!s) return { ...key, id: null, version: 0, events: [] };
+    return { ...key, id: s.id, version: s.version, events: s.events.map((e) => decodeSubmissionEvent(e, `stream ${s.id}`)) };
+  }
+
+  async getStream(id: string): Promise<Stream | null> {
+    if (!isUuid(id)) return null;
+    const s = await this.prisma.submissionStream.findUnique({ where: { id }, include: { events: { orderBy: { seq: "asc" } } } });
+    if (!s) return null;
+    return { courseId: s.courseId, userId: s.userId, exerciseId: s.exerciseId, id: s.id, version: s.version, events: s.events.map((e) => decodeSubmissionEvent(e, `stream ${s.id}`)) };
+  }
+
+  /** Streams of a course, optionally of one exercise and/or one student, with their events. */
+  async listStreams(filter: { courseId: string; exerciseId?: string; userId?: string }): Promise<Stream[]> {
+    const rows = await this.prisma.submissionStream.findMany({
+      where: { courseId: filter.courseId, ...(filter.exerciseId ? { exerciseId: filter.exerciseId } : {}), ...(filter.userId ? { userId: filter.userId } : {}) },
+      include: { events: { orderBy: { seq: "asc" } } },
+      orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+    });
+    return rows.map((s) => ({
+      courseId: s.courseId,
+      userId: s.userId,
+      exerciseId: s.exerciseId,
+      id: s.id,
+      version: s.version,
+      events: s.events.map((e) => decodeSubmissionEvent(e, `stream ${s.id}`)),
+    }));
+  }
+
+  /**
+   * Appends events to a stream after `expectedVersion` (its number of events
+   * as the caller saw it; "any" skips the check), creating the stream on its
+   * first event. All or nothing; a stale version is CONFLICT. The gradebook row
+   * is folded forward in the same transaction.
+   */
+  async append(key: StreamKey, expectedVersion: ExpectedVersion, events: readonly SubmissionEvent[], at: Date = new Date()): Promise<{ streamId: string; version: number; events: StoredSubmissionEvent[] }> {
+    if (events.length === 0) throw new DomainError("BAD_USER_INPUT", "append: no events");
+    const when = new Date(Math.floor(at.getTime()));
+    return this.transaction("appending a submission", async (client) => {
+      await client.query(
+        `INSERT INTO submission_streams (id, course_id, user_id, exercise_id) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (course_id, user_id, exercise_id) DO NOTHING`,
+        [randomUUID(), key.courseId, key.userId, key.exerciseId],
+      );
+      const { rows } = await client.query<{ id: string; version: number }>(
+        "SELECT id, version FROM submission_streams WHERE course_id = $1 AND user_id = $2 AND exercise_id = $3 FOR UPDATE",
+        [key.courseId, key.userId, key.exerciseId],
+      );
+      const stream = rows[0];
+      if (!stream) throw new DomainError("INTERNAL", "submission stream vanished");
+      if (expectedVersion !== "any" && expectedVersion !== stream.version) {
+        throw new DomainError("CONFLICT", `submissions of exercise ${key.exerciseId}: expected version ${expectedVersion}, the stream is at ${stream.version}`);
+      }
+      const stored: StoredSubmissionEvent[] = events.map((e, i) => ({ ...e, seq: stream.version + i + 1, at: when }));
+      await client.query(
+        `INSERT INTO submission_events (stream_id, seq, type, data, at)
+         SELECT $1, e.seq, e.type, e.data, $5 FROM unnest($2::int[], $3::text[], $4::jsonb[]) AS e(seq, type, data)`,
+        [stream.id, stored.map((e) => e.seq), stored.map((e) => e.type), stored.map((e) => JSON.stringify(e.data)), when],
+      );
+      const version = stream.version + events.length;
+      await client.query("UPDATE submission_streams SET version = $2 WHERE id = $1", [stream.id, version]);
+      // The live gradebook row: the one before, folded forward with the new events.
+      const { rows: cur } = await client.query<GradebookRow>(
+        "SELECT * FROM gradebook_entries WHERE course_id = $1 AND user_id = $2 AND exercise_id = $3 FOR UPDATE",
+        [key.courseId, key.userId, key.exerciseId],
+      );
+      const before = cur[0] ? entryFromRow(cur[0]) : initialEntry(key);
+      const after = stored.reduce(evolveEntry, before);
+      await client.query(
+        `INSERT INTO gradebook_entries (course_id, user_id, exercise_id, attempts, hints_used, best_score, correct,
+                                        first_correct_seq, first_correct_at, last_score, last_submitted_at, version)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+         ON CONFLICT (course_id, user_id, exercise_id) DO UPDATE SET
+           attempts = EXCLUDED.attempts, hints_used = EXCLUDED.hints_used, best_score = EXCLUDED.best_score,
+           correct = EXCLUDED.correct, first_correct_seq = EXCLUDED.first_correct_seq,
+           first_correct_at = EXCLUDED.first_correct_at, last_score = EXCLUDED.last_score,
+           last_submitted_at = EXCLUDED.last_submitted_at, version = EXCLUDED.version`,
+        [
+          after.courseId,
+          after.userId,
+          after.exerciseId,
+          after.attempts,
+          after.hintsUsed,
+          after.bestScore,
+          after.correct,
+          after.firstCorrectSeq,
+          after.firstCorrectAt,
+          after.lastScore,
+          after.lastSubmittedAt,
+          after.version,
+        ],
+      );
+      return { streamId: stream.id, version, events: stored };
+    });
+  }
+
+  /** The live gradebook rows of a course. */
+  async liveGradebook(courseId: string): Promise<GradebookEntry[]> {
+    const rows = await this.prisma.gradebookEntry.findMany({ where: { courseId }, orderBy: [{ userId: "asc" }, { exerciseId: "asc" }] });
+    return rows.map((r) => ({
+      courseId: r.courseId,
+      userId: r.userId,
+      exerciseId: r.exerciseId,
+      attempts: r.attempts,
+      hintsUsed: r.hintsUsed,
+      bestScore: r.bestScore,
+      correct: r.correct,
+      firstCorrectSeq: r.firstCorrectSeq,
+      firstCorrectAt: r.firstCorrectAt,
+      lastScore: r.lastScore,
+      lastSubmittedAt: r.lastSubmittedAt,
+      version: r.version,
+    }));
+  }
+
+  private transaction<T>(what: string, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return inTransaction(this.db.pool, what, fn);
+  }
+
+}
+
+interface GradebookRow {
+  course_id: string;
+  user_id: string;
+  exercise_id: string;
+  attempts: number;
+  hints_used: number;
+  best_score: number;
+  correct: boolean;
+  first_correct_seq: number | null;
+  first_correct_at: Date | null;
+  last_score: number | null;
+  last_submitted_at: Date | null;
+  version: number;
+}
+
+function entryFromRow(r: GradebookRow): GradebookEntry {
+  return {
+    courseId: r.course_id,
+    userId: r.user_id,
+    exerciseId: r.exercise_id,
+    attempts: r.attempts,
+    hintsUsed: r.hints_used,
+    bestScore: r.best_score,
+    correct: r.correct,
+    firstCorrectSeq: r.first_correct_seq,
+    firstCorrectAt: r.first_correct_at,
+    lastScore: r.last_score,
+    lastSubmittedAt: r.last_submitted_at,
+    version: r.version,
+  };
+}

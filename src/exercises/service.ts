@@ -1,0 +1,323 @@
+/**
+ * The classroom as the edges use it (GraphQL resolvers, the CLI): every
+ * operation takes the viewer and enforces its role first (`auth/policy.ts`),
+ * then loads, grades, appends. Resolvers stay thin: no SQL, no policy of
+ * their own beyond calling these and `policy` on sensitive fields.
+ */
+import { DomainError } from "../errors.ts";
+import type { Database } from "../db/connection.ts";
+import type { EventStore } from "../events/store.ts";
+import { canSeeKey, canSeeSubmission, isInstructor, isMember, requireInstructor, requireInstructorOf, requireUser, type CourseRef } from "../auth/policy.ts";
+import type { Viewer } from "../auth/viewer.ts";
+import { answerFromFields, type AnswerFields } from "./answers.ts";
+import { definitionFromTrace, type FromTraceOptions } from "./from-trace.ts";
+import { gradeAnswer } from "./grade.ts";
+import { EXERCISES_DIR, library, type Library } from "./library.ts";
+import { isUuid, PgClassroomStore, type CourseRow, type ExerciseRow, type UserRow } from "./pg-classroom.ts";
+import { hintsRevealed, rebuildGradebook, type GradebookEntry, type Stream, type StreamKey, type SubmissionEvent } from "./submissions.ts";
+import { storedTrace } from "./trace.ts";
+import type { Answer, Grade, LoadedExercise } from "./types.ts";
+import { loadDefinition } from "./verify.ts";
+import { gradebookCsv } from "./csv.ts";
+
+/** An exercise with where it lives. */
+export interface ExerciseHandle {
+  readonly loaded: LoadedExercise;
+  /** null for the library. */
+  readonly course: CourseRow | null;
+}
+
+export interface SubmissionView {
+  /** `<stream id>:<seq>` */
+  readonly id: string;
+  readonly streamId: string;
+  readonly seq: number;
+  /** 1 for the student's first answer to this exercise, … */
+  readonly attempt: number;
+  readonly at: Date;
+  readonly courseId: string;
+  readonly userId: string;
+  readonly exerciseId: string;
+  readonly answer: Answer;
+  readonly grade: Grade;
+  readonly exerciseHash: string;
+}
+
+export interface HintView {
+  readonly exerciseId: string;
+  readonly n: number;
+  readonly text: string;
+  /** Number of hints of the exercise. */
+  readonly of: number;
+  /** Hints revealed to this student so far (instructors: all). */
+  readonly revealed: number;
+}
+
+export interface ClassroomDeps {
+  readonly classroom: PgClassroomStore;
+  /** For exercises on stored traces. */
+  readonly store: Pick<EventStore, "findTrace" | "read">;
+  /** seeds/exercises by default. */
+  readonly libraryDir?: string;
+}
+
+export type ClassroomService = ReturnType<typeof createClassroom>;
+
+function submissionsOf(stream: Stream & { id: string }): SubmissionView[] {
+  let attempt = 0;
+  const out: SubmissionView[] = [];
+  for (const e of stream.events) {
+    if (e.type !== "answer_submitted") continue;
+    attempt++;
+    out.push({
+      id: `${stream.id}:${e.seq}`,
+      streamId: stream.id,
+      seq: e.seq,
+      attempt,
+      at: e.at,
+      courseId: stream.courseId,
+      userId: stream.userId,
+      exerciseId: stream.exerciseId,
+      answer: e.data.answer,
+      grade: e.data.grade,
+      exerciseHash: e.data.exerciseHash,
+    });
+  }
+  return out;
+}
+
+const courseRef = (c: CourseRow | null): CourseRef | null => (c ? { id: c.id, createdBy: c.createdBy } : null);
+
+export function createClassroom(deps: ClassroomDeps) {
+  const { classroom: db, store } = deps;
+  const libDir = deps.libraryDir ?? EXERCISES_DIR;
+  const lib = (): Promise<Library> => library(libDir);
+  const loadedCourseExercises = new Map<string, Promise<LoadedExercise>>();
+
+  function loadRow(row: ExerciseRow, course: CourseRow): Promise<LoadedExercise> {
+    let p = loadedCourseExercises.get(row.id);
+    if (!p) {
+      p = loadDefinition(row.source, `exercise ${row.slug} of course ${course.name}`, { store, courseId: course.id, ref: row.id }).then((r) => r.exercise);
+      loadedCourseExercises.set(row.id, p);
+      p.catch(() => loadedCourseExercises.delete(row.id));
+    }
+    return p;
+  }
+
+  /** The course by id or name if the viewer belongs to it; NOT_FOUND otherwise (existence is not revealed). */
+  async function visibleCourse(viewer: Viewer, idOrName: string, what: string): Promise<CourseRow> {
+    requireUser(viewer, what);
+    const c = await db.findCourse(idOrName);
+    if (!c || !isMember(viewer, c)) throw new DomainError("NOT_FOUND", `${what}: no course ${JSON.stringify(idOrName)}`);
+    return c;
+  }
+
+  async function instructedCourse(viewer: Viewer, idOrName: string, what: string): Promise<CourseRow> {
+    requireInstructor(viewer, what);
+    const c = await visibleCourse(viewer, idOrName, what);
+    requireInstructorOf(viewer, c, what);
+    return c;
+  }
+
+  /** An exercise the viewer may see, or null. */
+  async function findExercise(viewer: Viewer, id: string): Promise<ExerciseHandle | null> {
+    if (!isUuid(id)) {
+      const l = (await lib()).get(id);
+      return l ? { loaded: l, course: null } : null;
+    }
+    const row = await db.getExercise(id);
+    if (!row) return null;
+    const course = await db.getCourse(row.courseId);
+    if (!course || !isMember(viewer, course)) return null;
+    return { loaded: await loadRow(row, course), course };
+  }
+
+  async function requireExercise(viewer: Viewer, id: string, what: string): Promise<ExerciseHandle> {
+    const h = await findExercise(viewer, id);
+    if (!h) throw new DomainError("NOT_FOUND", `${what}: no exercise ${JSON.stringify(id)}`);
+    return h;
+  }
+
+  /** The stream a student's work on an exercise goes to: the exercise's course, or for the library the student's own. */
+  function streamKey(viewer: Viewer & { kind: "user" }, h: ExerciseHandle): StreamKey {
+    return { courseId: h.course?.id ?? viewer.courseId, userId: viewer.id, exerciseId: h.loaded.ref };
+  }
+
+  /** Appends after the version just read; one retry when another request got in between. */
+  async function appendFresh(key: StreamKey, make: (s: Stream) => SubmissionEvent | null) {
+    for (let attempt = 0; ; attempt++) {
+      const s = await db.readStream(key);
+      const ev = make(s);
+      if (ev === null) return { stream: s, appended: null };
+      try {
+        const r = await db.append(key, s.version, [ev]);
+        return { stream: { ...s, id: r.streamId, version: r.version, events: [...s.events, ...r.events] }, appended: r.events[0]! };
+      } catch (err) {
+        if (err instanceof DomainError && err.code === "CONFLICT" && attempt === 0) continue;
+        throw err;
+      }
+    }
+  }
+
+  /** Without a course: the library (public). With one: the library and the course's own exercises. */
+  async function exercises(viewer: Viewer, courseIdOrName?: string | null): Promise<ExerciseHandle[]> {
+    const shared = (await lib()).exercises.map((loaded) => ({ loaded, course: null }));
+    if (courseIdOrName === undefined || courseIdOrName === null) return shared;
+    const course = await visibleCourse(viewer, courseIdOrName, "exercises");
+    const own = await Promise.all((await db.listExercises(course.id)).map(async (row) => ({ loaded: await loadRow(row, course), course })));
+    return [...shared, ...own];
+  }
+
+  async function createExercise(viewer: Viewer, courseIdOrName: string, source: string): Promise<ExerciseHandle> {
+    const u = requireInstructor(viewer, "createExercise");
+    const course = await instructedCourse(viewer, courseIdOrName, "createExercise");
+    if (source.length > 1_000_000) throw new DomainError("PAYLOAD_TOO_LARGE", "definition: larger than 1 MB");
+    // Validated and key-checked before anything is stored.
+    const { exercise } = await loadDefinition(source, "definition", { store, courseId: course.id });
+    const row = await db.createExercise({ courseId: course.id, slug: exercise.def.id, kind: exercise.def.kind, title: exercise.def.title, source, createdBy: u.id });
+    const loaded: LoadedExercise = { ...exercise, ref: row.id, origin: `exercise ${row.slug} of course ${course.name}` };
+    loadedCourseExercises.set(row.id, Promise.resolve(loaded));
+    return { loaded, course };
+  }
+
+  /** The live gradebook of a course (instructors). */
+  async function gradebook(viewer: Viewer, courseIdOrName: string): Promise<{ course: CourseRow; entries: GradebookEntry[] }> {
+    const course = await instructedCourse(viewer, courseIdOrName, "gradebook");
+    return { course, entries: await db.liveGradebook(course.id) };
+  }
+
+  return {
+    store: db,
+    exercises,
+    createExercise,
+    gradebook,
+
+    async courses(viewer: Viewer): Promise<CourseRow[]> {
+      if (viewer.kind !== "user") return [];
+      return (await db.listCourses()).filter((c) => isMember(viewer, c));
+    },
+
+    course: (viewer: Viewer, idOrName: string) => visibleCourse(viewer, idOrName, "course"),
+
+    async createCourse(viewer: Viewer, name: string, title: string | null): Promise<CourseRow> {
+      const u = requireInstructor(viewer, "createCourse");
+      return db.createCourse({ name, title, createdBy: u.id });
+    },
+
+
+    exercise: findExercise,
+    requireExercise,
+
+    canSeeKey: (viewer: Viewer, h: ExerciseHandle) => canSeeKey(viewer, courseRef(h.course)),
+
+    async hint(viewer: Viewer, exerciseId: string, n: number): Promise<HintView> {
+      const u = requireUser(viewer, "hint");
+      const h = await requireExercise(viewer, exerciseId, "hint");
+      const hints = h.loaded.def.hints;
+      if (!Number.isInteger(n) || n < 1 || n > hints.length) throw new DomainError("BAD_USER_INPUT", `n: this exercise has hints 1..${hints.length}`);
+      if (isInstructor(u)) return { exerciseId: h.loaded.ref, n, text: hints[n - 1]!, of: hints.length, revealed: hints.length };
+      const { stream } = await appendFresh(streamKey(u, h), (s) => {
+        const revealed = hintsRevealed(s.events);
+        if (n > revealed + 1) throw new DomainError("BAD_USER_INPUT", `n: hints come one at a time: reveal hint ${revealed + 1} first`);
+        return n === revealed + 1 ? { type: "hint_revealed", data: { n } } : null;
+      });
+      return { exerciseId: h.loaded.ref, n, text: hints[n - 1]!, of: hints.length, revealed: hintsRevealed(stream.events) };
+    },
+
+    /** Hints revealed to the viewer so far (instructors: all). */
+    async hintsRevealed(viewer: Viewer, h: ExerciseHandle): Promise<number> {
+      if (viewer.kind !== "user") return 0;
+      if (isInstructor(viewer)) return h.loaded.def.hints.length;
+      return hintsRevealed((await db.readStream(streamKey(viewer, h))).events);
+    },
+
+    /** Grades and records a student's answer. */
+    async submit(viewer: Viewer, exerciseId: string, fields: AnswerFields, opts: { expectedVersion?: number | null } = {}): Promise<SubmissionView> {
+      const u = requireUser(viewer, "submitAnswer");
+      if (u.role !== "student") throw new DomainError("FORBIDDEN", "submitAnswer: only students submit answers (try one locally: racelab exercise try)");
+      const h = await requireExercise(viewer, exerciseId, "submitAnswer");
+      const answer = answerFromFields(h.loaded.def.kind, fields);
+      const grade = gradeAnswer(h.loaded, answer);
+      const key = streamKey(u, h);
+      const r = await db.append(key, opts.expectedVersion ?? "any", [{ type: "answer_submitted", data: { answer, grade, exerciseHash: h.loaded.hash } }]);
+      const stream = await db.readStream(key);
+      const subs = submissionsOf({ ...stream, id: r.streamId });
+      return subs.find((s) => s.seq === r.events[0]!.seq)!;
+    },
+
+    /** The viewer's own submissions (students; instructors have none). */
+    async mySubmissions(viewer: Viewer, exerciseId?: string | null): Promise<SubmissionView[]> {
+      const u = requireUser(viewer, "mySubmissions");
+      if (u.role !== "student") return [];
+      const streams = await db.listStreams({ courseId: u.courseId, userId: u.id, ...(exerciseId ? { exerciseId } : {}) });
+      return streams.flatMap((s) => submissionsOf(s as Stream & { id: string }));
+    },
+
+    /** Every submission of a course (instructors of the course). */
+    async submissions(viewer: Viewer, courseIdOrName: string, filter: { exerciseId?: string | null; userId?: string | null } = {}): Promise<SubmissionView[]> {
+      const course = await instructedCourse(viewer, courseIdOrName, "submissions");
+      const streams = await db.listStreams({ courseId: course.id, ...(filter.exerciseId ? { exerciseId: filter.exerciseId } : {}), ...(filter.userId ? { userId: filter.userId } : {}) });
+      return streams.flatMap((s) => submissionsOf(s as Stream & { id: string }));
+    },
+
+    /** One submission: its owner or an instructor of its course; NOT_FOUND for anyone else. */
+    async submission(viewer: Viewer, id: string): Promise<SubmissionView | null> {
+      requireUser(viewer, "submission");
+      const m = /^([0-9a-f-]{36}):([0-9]+)$/i.exec(id);
+      if (!m) return null;
+      const stream = await db.getStream(m[1]!);
+      if (!stream || stream.id === null) return null;
+      const course = await db.getCourse(stream.courseId);
+      if (!course || !canSeeSubmission(viewer, stream.userId, course)) return null;
+      return submissionsOf(stream as Stream & { id: string }).find((s) => s.seq === Number(m[2])) ?? null;
+    },
+
+    /** A user, for Submission.student: the user themself or an instructor of their course. */
+    async user(viewer: Viewer, id: string): Promise<UserRow | null> {
+      requireUser(viewer, "user");
+      const user = await db.getUser(id);
+      if (!user) return null;
+      if (viewer.kind === "user" && viewer.id === id) return user;
+      const course = await db.getCourse(user.courseId);
+      return course && isInstructor(viewer) && isMember(viewer, course) ? user : null;
+    },
+
+    async students(viewer: Viewer, courseIdOrName: string): Promise<UserRow[]> {
+      const course = await instructedCourse(viewer, courseIdOrName, "students");
+      return (await db.listUsers(course.id)).filter((u) => u.role === "student");
+    },
+
+
+    async createExerciseFromTrace(viewer: Viewer, courseIdOrName: string, traceIdOrName: string, opts: FromTraceOptions): Promise<ExerciseHandle> {
+      requireInstructor(viewer, "createExerciseFromTrace");
+      await instructedCourse(viewer, courseIdOrName, "createExerciseFromTrace");
+      const info = await store.findTrace(traceIdOrName);
+      if (!info) throw new DomainError("NOT_FOUND", `trace: no trace ${JSON.stringify(traceIdOrName)}`);
+      if (info.version === 0) throw new DomainError("BAD_USER_INPUT", `trace: ${info.name} has no events`);
+      const events = await store.read(info.id, { from: 1, to: info.version });
+      const source = definitionFromTrace(info, storedTrace(events, info.name), opts);
+      return createExercise(viewer, courseIdOrName, source);
+    },
+
+
+    /** The gradebook rebuilt from the submission events alone (instructors; for audits). */
+    async rebuiltGradebook(viewer: Viewer, courseIdOrName: string): Promise<{ course: CourseRow; entries: GradebookEntry[] }> {
+      const course = await instructedCourse(viewer, courseIdOrName, "gradebook");
+      return { course, entries: rebuildGradebook(await db.listStreams({ courseId: course.id })) };
+    },
+
+    /** The gradebook as CSV: one row per student and exercise of the course. */
+    async gradebookCsv(viewer: Viewer, courseIdOrName: string): Promise<string> {
+      const { course, entries } = await gradebook(viewer, courseIdOrName);
+      const students = (await db.listUsers(course.id)).filter((u) => u.role === "student");
+      const listed = await exercises(viewer, course.id);
+      return gradebookCsv(course, students, listed.map((e) => e.loaded), entries);
+    },
+  };
+}
+
+
+/** The classroom over racelab's database and event store: what the server and the CLI build once. */
+export function classroomFor(db: Database, store: Pick<EventStore, "findTrace" | "read">, libraryDir?: string): ClassroomService {
+  return createClassroom({ classroom: new PgClassroomStore(db), store, ...(libraryDir ? { libraryDir } : {}) });
+}

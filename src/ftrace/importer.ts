@@ -1,0 +1,424 @@
+/**
+ * The pure import pipeline: lines → tokenizer → binder → events in recorded
+ * order. No I/O: the caller feeds lines (`push`) and takes the events that
+ * are ready (`take`); `parseTrace` does both for a whole text (tests, small
+ * inputs). The streaming edge is `import.ts`.
+ */
+import { decodeEvent, encodeEvent } from "../events/catalog.ts";
+import type { RaceEvent } from "../events/types.ts";
+import { Binder, isFinal, type Slot, type TaskIdentity } from "./binder.ts";
+import { detectFormat, UnsupportedTracer, type Detected, type FormatOption } from "./detect.ts";
+import type { MapTable } from "./map-table.ts";
+import { LineError, type LineRecord, type TaskRef } from "./records.ts";
+import { ReportBuilder, type ImportReport } from "./report.ts";
+import { firstNonSpace } from "./tokenize/common.ts";
+import { tokenizeFlat } from "./tokenize/flat.ts";
+import { GraphTokenizer } from "./tokenize/graph.ts";
+import { tokenizeJsonl } from "./tokenize/jsonl.ts";
+import { tokenizeTraceCmd } from "./tokenize/trace-cmd.ts";
+
+export interface ImporterOptions {
+  readonly table: MapTable;
+  readonly format?: FormatOption;
+  /** Skip malformed lines (listed in the report) instead of stopping. */
+  readonly skipInvalid?: boolean;
+  /** The trace shows more than one fsid (a pre-scan knows: `prescan` in source.ts). */
+  readonly multipleFsids?: boolean;
+  /** Where waiting events go past `queueLimit` entries in memory (default: nowhere, memory grows). */
+  readonly overflow?: Overflow;
+  readonly queueLimit?: number;
+  /** function_graph without TASK/PID: lines a CPU may print before its first context switch names its task (default 1M). */
+  readonly readAheadLines?: number;
+}
+
+/** A line that stops the import. */
+export class InvalidLineError extends Error {
+  constructor(
+    readonly line: number,
+    readonly problem: string,
+    readonly text: string,
+  ) {
+    super(`${line}: ${problem}`);
+    this.name = "InvalidLineError";
+  }
+}
+
+type Tokenize = (text: string) => LineRecord;
+
+export class TraceImporter {
+  readonly report = new ReportBuilder();
+  private readonly binder: Binder;
+  private readonly queue: OutputQueue;
+  private readonly headers: string[] = [];
+  private readonly headerLines: number[] = [];
+  private detected: Detected | null = null;
+  private tokenize: Tokenize | null = null;
+  private graphTasks: GraphTasks | null = null;
+  private lastLine = 0;
+  private nextExpiry = 0;
+  private finished = false;
+
+  constructor(private readonly opts: ImporterOptions) {
+    this.binder = new Binder(opts.table, this.report, (s) => this.queue.push(s), { multipleFsids: opts.multipleFsids ?? false });
+    this.queue = new OutputQueue((s) => this.binder.materialize(s), opts.overflow ?? null, opts.queueLimit ?? 100_000);
+  }
+
+  /** The detected format (after the first content line). */
+  get format(): string | null {
+    return this.detected?.format ?? null;
+  }
+
+  /** Events waiting for a later line (chain subject, merge window, task). */
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  /**
+   * One line (without its end of line). `last`: the file's last line had no
+   * newline — if it does not read, it was cut off. `mayHoldNul`: false when
+   * the caller knows the line has no NUL byte (the splitter checks chunks).
+   */
+  push(text: string, line: number, last = false, mayHoldNul = true): void {
+    this.lastLine = line;
+    this.report.lines = line;
+    try {
+      if (mayHoldNul && text.includes("\u0000")) throw new LineError("NUL byte in a text line (binary data?)");
+      this.line(text, line);
+      if (line >= this.nextExpiry && this.graphTasks) {
+        const window = this.opts.readAheadLines ?? 1_000_000;
+        this.nextExpiry = line + Math.min(window, 65_536);
+        this.graphTasks.expire(this.binder, line, window, this.report);
+      }
+    } catch (err) {
+      if (!(err instanceof LineError)) throw err;
+      const problem = last ? `truncated last line (no newline at end of file): ${err.message}` : err.message;
+      if (this.opts.skipInvalid && !(err instanceof UnsupportedTracer)) {
+        this.report.skip(line);
+        return;
+      }
+      throw new InvalidLineError(line, problem, text);
+    }
+  }
+
+  /** A line longer than the splitter's cap (never buffered whole). */
+  pushOverlong(prefix: string, line: number, length: number): void {
+    this.lastLine = line;
+    this.report.lines = line;
+    if (this.opts.skipInvalid) {
+      this.report.skip(line);
+      return;
+    }
+    throw new InvalidLineError(line, `line too long (${length} bytes)`, prefix);
+  }
+
+  /** Events that are ready, in recorded order. */
+  take(): RaceEvent[] {
+    const out = this.queue.take();
+    this.report.events += out.length;
+    return out;
+  }
+
+  /** End of input: closes what is open; every event becomes ready. */
+  finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    if (this.detected === null && this.headers.length > 0) {
+      // A header and nothing else: detect from the header alone (an empty trace of a known tracer).
+      try {
+        this.detect("", this.lastLine);
+      } catch (err) {
+        if (err instanceof LineError) throw new InvalidLineError(this.lastLine, err.message, "");
+        throw err;
+      }
+    }
+    this.graphTasks?.finish(this.binder, this.lastLine, this.report);
+    this.binder.finish(this.lastLine);
+    this.report.format = this.detected?.format ?? this.report.format;
+  }
+
+  buildReport(): ImportReport {
+    return this.report.build();
+  }
+
+  private line(text: string, line: number): void {
+    if (this.tokenize === null) {
+      const first = firstNonSpace(text);
+      if (first === "") return;
+      if (first === "#") {
+        this.headers.push(text);
+        this.headerLines.push(line);
+        return;
+      }
+      this.detect(text, line);
+    }
+    const rec = this.tokenize!(text);
+    if (rec.kind === "event") {
+      this.queue.push(rec.event);
+      return;
+    }
+    if (rec.kind === "skip") return;
+    if (rec.kind === "switch") {
+      this.graphTasks?.switch(rec.cpu, rec.from, rec.to, this.binder, line);
+      return;
+    }
+    if (rec.kind === "gap") {
+      this.binder.record(rec, line, null);
+      return;
+    }
+    const identity = rec.task ? this.identities.of(rec.task) : this.graphTasks!.current(rec.cpu, line);
+    this.binder.record(rec, line, identity);
+  }
+
+  private readonly identities = new Identities();
+
+  private detect(text: string, line: number): void {
+    let d: Detected;
+    try {
+      d = detectFormat(this.headers, text, this.opts.format ?? "auto");
+    } catch (err) {
+      if (err instanceof UnsupportedTracer) {
+        const at = this.headers.findIndex((h) => /^#\s*tracer:/.test(h));
+        throw new InvalidLineError(this.headerLines[at] ?? line, err.message, this.headers[at] ?? text);
+      }
+      throw err;
+    }
+    this.detected = d;
+    this.report.format = d.format;
+    switch (d.kind) {
+      case "flat":
+        this.tokenize = tokenizeFlat;
+        return;
+      case "trace-cmd":
+        this.tokenize = tokenizeTraceCmd;
+        return;
+      case "jsonl":
+        this.tokenize = tokenizeJsonl;
+        return;
+      case "graph": {
+        const g = new GraphTokenizer(d.layout);
+        this.tokenize = (t) => g.tokenize(t);
+        // Lines without a TASK/PID column belong to their CPU's current task.
+        this.graphTasks = new GraphTasks();
+        return;
+      }
+    }
+  }
+}
+
+/** One identity object per pid for lines that print their task. */
+class Identities {
+  private readonly byPid = new Map<number, TaskIdentity>();
+  private sweepAt = 50_000;
+
+  of(t: TaskRef): TaskIdentity {
+    let id = this.byPid.get(t.pid);
+    if (!id || (id.comm !== t.comm && t.comm !== null)) {
+      id = { pid: t.pid, comm: t.comm, resolved: true, key: t.pid };
+      this.byPid.set(t.pid, id);
+      if (this.byPid.size > this.sweepAt) {
+        // Identities are cheap to remake; this only bounds memory over fork-heavy traces.
+        this.byPid.clear();
+        this.byPid.set(t.pid, id);
+      }
+    }
+    return id;
+  }
+}
+
+/**
+ * Tasks of function_graph lines without a TASK/PID column (DOMAIN.md §6.1):
+ * context-switch blocks set a CPU's current task; lines on a CPU before its
+ * first block belong to that block's left-hand task — a placeholder until
+ * then, resolved when the block comes (its events wait in the queue).
+ */
+class GraphTasks {
+  private readonly cpus = new Map<number, TaskIdentity>();
+  private readonly pids = new Map<number, TaskIdentity>();
+  /** First line of each unresolved placeholder. */
+  private readonly since = new Map<TaskIdentity, number>();
+  private nextPlaceholder = -1;
+
+  current(cpu: number | null, line: number): TaskIdentity {
+    const key = cpu ?? -1;
+    let id = this.cpus.get(key);
+    if (!id) {
+      id = { pid: 0, comm: null, resolved: false, key: this.nextPlaceholder-- };
+      this.cpus.set(key, id);
+      this.since.set(id, line);
+    }
+    return id;
+  }
+
+  /**
+   * Bounds the read-ahead: a CPU that printed no context switch within
+   * `window` lines keeps an unknown task (pid 0, warning `task_unknown`), so
+   * its waiting events need not be held to the end of a huge file.
+   */
+  expire(binder: Binder, line: number, window: number, report: ReportBuilder): void {
+    for (const [id, first] of this.since) {
+      if (line - first < window) continue;
+      this.since.delete(id);
+      report.warn("task_unknown", first);
+      binder.resolveTask(id, 0, null, line);
+    }
+  }
+
+  switch(cpu: number, from: TaskRef, to: TaskRef, binder: Binder, line: number): void {
+    const cur = this.cpus.get(cpu);
+    if (cur && !cur.resolved) {
+      this.since.delete(cur);
+      binder.resolveTask(cur, from.pid, from.comm, line);
+    }
+    this.cpus.set(cpu, this.identity(to));
+  }
+
+  private identity(t: TaskRef): TaskIdentity {
+    let id = this.pids.get(t.pid);
+    if (!id || (t.comm !== null && id.comm !== t.comm)) {
+      id = { pid: t.pid, comm: t.comm, resolved: true, key: t.pid };
+      this.pids.set(t.pid, id);
+    }
+    return id;
+  }
+
+  /** CPUs that never printed a context switch: their task stays unknown (pid 0). */
+  finish(binder: Binder, lastLine: number, report: ReportBuilder): void {
+    for (const [id, first] of this.since) {
+      report.warn("task_unknown", first);
+      binder.resolveTask(id, 0, null, lastLine);
+    }
+    this.since.clear();
+  }
+}
+
+/**
+ * Where the output queue parks events while an early event waits for its
+ * subject (a chain may stay open until its task's next chain of the kind, or
+ * the end of the trace): lines appended, read back in order. The edge
+ * provides a temporary file (`overflow.ts`); tests may use memory.
+ */
+export interface Overflow {
+  append(line: string): void;
+  /** The next line in append order, or null when every appended line was read. */
+  next(): string | null;
+  close(): void;
+}
+
+/**
+ * Events in production order (= recorded order); the head leaves once final.
+ * Past `limit` entries in memory, new entries go to the overflow: final ones
+ * as their event, waiting ones as a reference (the slot stays in memory, it
+ * may still change), so memory holds only what pending chains need.
+ */
+class OutputQueue {
+  private items: (Slot | RaceEvent | undefined)[] = [];
+  private head = 0;
+  /** Entries in the overflow not yet taken back. */
+  private spilled = 0;
+  private readonly parked = new Map<number, Slot>();
+  private nextParked = 0;
+  /** An entry read back from the overflow that was not final yet. */
+  private peeked: Slot | RaceEvent | null = null;
+
+  constructor(
+    private readonly materialize: (s: Slot) => RaceEvent,
+    private readonly overflow: Overflow | null,
+    private readonly limit: number,
+  ) {}
+
+  get length(): number {
+    return this.items.length - this.head + this.spilled;
+  }
+
+  push(item: Slot | RaceEvent): void {
+    if (this.overflow && (this.spilled > 0 || this.items.length - this.head >= this.limit)) {
+      this.spill(this.overflow, item);
+      return;
+    }
+    this.items.push(item);
+  }
+
+  take(): RaceEvent[] {
+    const out: RaceEvent[] = [];
+    const items = this.items;
+    let h = this.head;
+    while (h < items.length) {
+      const it = items[h]!;
+      if ("origin" in it) out.push(it);
+      else if (isFinal(it)) out.push(this.materialize(it));
+      else break;
+      items[h] = undefined;
+      h++;
+    }
+    this.head = h;
+    if (h === items.length) {
+      this.items = [];
+      this.head = 0;
+      this.unspill(out);
+    } else if (h > 65_536 && h * 2 > items.length) {
+      this.items = items.slice(h);
+      this.head = 0;
+    }
+    return out;
+  }
+
+  private spill(overflow: Overflow, item: Slot | RaceEvent): void {
+    this.spilled++;
+    if ("origin" in item) overflow.append(JSON.stringify(encodeEvent(item)));
+    else if (isFinal(item)) overflow.append(JSON.stringify(encodeEvent(this.materialize(item))));
+    else {
+      const id = this.nextParked++;
+      this.parked.set(id, item);
+      overflow.append(`{"parked":${id}}`);
+    }
+  }
+
+  private unspill(out: RaceEvent[]): void {
+    while (this.spilled > 0) {
+      let it = this.peeked;
+      if (it === null) {
+        const line = this.overflow!.next();
+        if (line === null) throw new Error("overflow ended early");
+        const json = JSON.parse(line) as { parked?: number };
+        if (typeof json.parked === "number") {
+          it = this.parked.get(json.parked)!;
+          this.parked.delete(json.parked);
+        } else it = decodeEvent(json);
+      }
+      if (!("origin" in it) && !isFinal(it)) {
+        this.peeked = it;
+        return;
+      }
+      this.peeked = null;
+      this.spilled--;
+      out.push("origin" in it ? it : this.materialize(it));
+    }
+  }
+}
+
+/** Whole-text convenience: every event and the report. Throws InvalidLineError. */
+export function parseTrace(text: string, opts: ImporterOptions): { events: RaceEvent[]; report: ImportReport } {
+  const imp = new TraceImporter({ ...opts, multipleFsids: opts.multipleFsids ?? countFsids(text) > 1 });
+  const lines = text.split("\n");
+  const endsWithNewline = text.endsWith("\n");
+  if (endsWithNewline) lines.pop();
+  const events: RaceEvent[] = [];
+  lines.forEach((l, i) => {
+    const t = l.endsWith("\r") ? l.slice(0, -1) : l;
+    imp.push(t, i + 1, !endsWithNewline && i === lines.length - 1);
+    for (const e of imp.take()) events.push(e);
+  });
+  imp.finish();
+  for (const e of imp.take()) events.push(e);
+  return { events, report: imp.buildReport() };
+}
+
+// `: ee24aaec-78d8-4bb8-a596-09a234d3cdd9: ` — the fsid prefix of a ≥4.8 btrfs tracepoint
+const FSID_IN_LINE = /: ([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}):/g;
+
+/** Distinct fsids printed by tracepoints in `text` (stops counting at 2). */
+export function countFsids(text: string, seen = new Set<string>()): number {
+  FSID_IN_LINE.lastIndex = 0;
+  for (let m = FSID_IN_LINE.exec(text); m && seen.size < 2; m = FSID_IN_LINE.exec(text)) seen.add(m[1]!);
+  return seen.size;
+}

@@ -1,0 +1,45 @@
+/**
+ * What a tokenizer makes of one line: a flat record, no interpretation yet.
+ * Each tokenizer (flat, graph, trace-cmd, jsonl) turns a line into one of
+ * these or throws `LineError`; the mapper (`binder.ts`) never sees text
+ * formats.
+ */
+import type { RaceEvent } from "../events/types.ts";
+
+/** A task as a line prints it: `comm-pid`. `comm` null when printed as `<...>` or absent. */
+export interface TaskRef {
+  readonly comm: string | null;
+  readonly pid: number;
+}
+
+/** Fields every task line carries. `task` null: graph line without TASK/PID column (task comes from its CPU). */
+interface Located {
+  readonly task: TaskRef | null;
+  readonly cpu: number | null;
+  readonly ts: bigint | null;
+}
+
+export type LineRecord =
+  /** Blank line, header comment, `CPU N is empty`, `cpus=N`, stack-trace frame, irq marker. */
+  | { readonly kind: "skip" }
+  /** `CPU:N [LOST K EVENTS]` or `##### CPU N buffer started ####`. */
+  | { readonly kind: "gap"; readonly cpu: number | null; readonly lost: number | null }
+  /** function_graph context switch ` N)  comm-pid => comm-pid`. */
+  | { readonly kind: "switch"; readonly cpu: number; readonly from: TaskRef; readonly to: TaskRef }
+  /** Flat function line `func <-parent` (entry only). Names normalised. */
+  | (Located & { readonly kind: "call"; readonly name: string; readonly parent: string | null })
+  /** Graph entry `func() {` or leaf `func();` at `depth`. */
+  | (Located & { readonly kind: "entry"; readonly name: string; readonly depth: number; readonly leaf: boolean })
+  /** Graph exit `}` or `} /* func *\/` at `depth`. */
+  | (Located & { readonly kind: "exit"; readonly name: string | null; readonly depth: number })
+  /** Tracepoint `name: fields`. */
+  | (Located & { readonly kind: "tracepoint"; readonly name: string; readonly body: string })
+  /** trace_printk / trace_marker text; annotations start with `bgr:`. */
+  | (Located & { readonly kind: "print"; readonly caller: string | null; readonly text: string })
+  /** racelab JSON line: an already-made event. */
+  | { readonly kind: "event"; readonly event: RaceEvent };
+
+export type TaskLine = Extract<LineRecord, { task: TaskRef | null }>;
+
+/** A line that cannot be read. The message says what is wrong; the caller adds file:line and the text. */
+export class LineError extends Error {}

@@ -1,0 +1,537 @@
+/**
+ * The replay engine (DOMAIN.md §4): applies a trace's events in recorded
+ * order under a rule set, with lock M sections, blocking and deferral (FIFO
+ * waiters), the skip path, the completion rule and the stop at the first
+ * effect. The projection (src/projections) does what one event does to the
+ * filesystem; this module decides when, whether, and in which order events
+ * are applied.
+ *
+ * One engine replays one schedule. Its state (projection + scheduler queues)
+ * can be saved and restored between recorded events (time-travel snapshots).
+ * The double replay of an undecided check (§4.7 e) is driven from outside
+ * (`check.ts`) by forcing that check's outcome.
+ */
+import { encodeEvent, decodeEvent } from "../events/catalog.ts";
+import type { RaceEvent } from "../events/types.ts";
+import { type ApplyCtx, type Note, RACE_OF_EFFECT, applyEvent, ensureActor, judgeDiscard } from "../projections/evolve.ts";
+import { decodeJson, encodeJson, stateFromJson, stateToJson } from "../projections/serialize.ts";
+import { type FsState, hex, initialState, key } from "../projections/state.ts";
+import type { RuleSet } from "../rules/types.ts";
+import { type ChainAnn, type PackedAnn, packAnn, unpackAnn } from "./chains.ts";
+import type { Finding, Reordering, ReplayWarning, UndecidedPoint } from "./types.ts";
+
+/** An event as the engine sees it: its stored seq (or 1-based index) and chain annotation. */
+export interface EngineEvent {
+  readonly ev: RaceEvent;
+  readonly seq: number;
+  readonly ann: ChainAnn | null;
+}
+
+interface Queued {
+  readonly e: EngineEvent;
+  readonly waitedFor: string;
+}
+
+export type CheckOutcome = "proceed" | "skip";
+
+/** A check whose outcome the trace cannot settle (§4.7 e): replayed both ways by `check.ts`. */
+export interface ForkPoint {
+  readonly seq: number;
+  readonly line: number | null;
+  readonly why: string;
+}
+
+export type TimelineStatus = "applied" | "blocked" | "dropped";
+
+export interface TimelineEntry {
+  /** Recorded seq being processed when this happened. */
+  readonly at: number;
+  readonly seq: number;
+  readonly line: number | null;
+  readonly pid: number;
+  readonly type: RaceEvent["type"];
+  readonly ev: RaceEvent;
+  readonly status: TimelineStatus;
+  readonly synthetic: boolean;
+  readonly deferred: boolean;
+  readonly outcome?: CheckOutcome;
+  readonly notes: readonly Note[];
+  readonly why?: string;
+  /** Filesystem state right after (shared structure: cheap). */
+  readonly fs: FsState;
+}
+
+export interface EngineOptions {
+  readonly itemsUnknown?: boolean;
+  /** Outcomes imposed on undecided checks, by seq (the double replay of §4.7 e). */
+  readonly forced?: ReadonlyMap<number, CheckOutcome>;
+  /** Record a timeline of everything applied, blocked or dropped (demo, explorer). */
+  readonly timeline?: boolean;
+  /**
+   * Recompute every proceeding check where it is applied, as for a deferred
+   * one (§3). The explorer sets it: a schedule it invents may move a check
+   * past the set_ro or removal that made the recorded outcome wrong.
+   */
+  readonly recomputeChecks?: boolean;
+}
+
+/** The scheduler's own state, read-only (the explorer keys and branches on it). */
+export interface SchedulerView {
+  readonly queues: ReadonlyMap<number, readonly { readonly e: EngineEvent; readonly waitedFor: string }[]>;
+  readonly lockChain: number | null;
+  readonly cut: ReadonlySet<number>;
+  readonly openChains: ReadonlySet<number>;
+  readonly pendingRelease: number | null;
+}
+
+const M_NAME = "delete_unused_bgs_mutex";
+
+export class Engine {
+  fs: FsState;
+  private queues = new Map<number, Queued[]>();
+  /** Chain key lock M is held for. */
+  private lockChain: number | null = null;
+  /** Chains whose remaining events are not applied (skip path, no-op trim). */
+  private cut = new Set<number>();
+  /** Chains open in recorded order (for judging gaps). */
+  private openChains = new Set<number>();
+  stopped = false;
+  /** Last recorded seq processed. */
+  processed = 0;
+  private current = 0;
+  readonly findings: Finding[] = [];
+  readonly warnings: ReplayWarning[] = [];
+  readonly undecided: UndecidedPoint[] = [];
+  readonly reordered: (Reordering & { note?: string })[] = [];
+  readonly gaps: number[] = [];
+  readonly forkPoints: ForkPoint[] = [];
+  readonly observations: { seq: number; line: number | null; type: string }[] = [];
+  readonly timeline: TimelineEntry[] | null;
+  private readonly forced: ReadonlyMap<number, CheckOutcome>;
+  private readonly recomputeChecks: boolean;
+
+  constructor(
+    readonly rules: RuleSet,
+    opts: EngineOptions = {},
+  ) {
+    this.fs = initialState({ itemsUnknown: opts.itemsUnknown ?? false });
+    this.forced = opts.forced ?? new Map();
+    this.timeline = opts.timeline ? [] : null;
+    this.recomputeChecks = opts.recomputeChecks ?? false;
+  }
+
+  /**
+   * A copy to branch from. The filesystem state is immutable (shared); the
+   * engine's own containers are copied, so the two engines go on independently.
+   */
+  clone(): Engine {
+    const copy = Object.create(Engine.prototype) as Record<string, unknown>;
+    for (const [k, v] of Object.entries(this)) {
+      if (Array.isArray(v)) copy[k] = v.slice();
+      else if (v instanceof Set) copy[k] = new Set(v);
+      else if (v instanceof Map) copy[k] = new Map([...v].map(([mk, mv]) => [mk, Array.isArray(mv) ? mv.slice() : mv]));
+      else copy[k] = v;
+    }
+    return copy as unknown as Engine;
+  }
+
+  scheduler(): SchedulerView {
+    return { queues: this.queues, lockChain: this.lockChain, cut: this.cut, openChains: this.openChains, pendingRelease: this.pendingRelease };
+  }
+
+  // ---- recorded events ----------------------------------------------------
+
+  /** Processes the next recorded event (and everything its application unblocks). */
+  push(e: EngineEvent): void {
+    this.current = e.seq;
+    this.processed = e.seq;
+    if (this.stopped) return;
+    const { ev } = e;
+    if (ev.type === "assert_fail" || ev.type === "trans_abort") this.observations.push({ seq: e.seq, line: ev.origin.line, type: ev.type });
+    if (ev.type === "trace_gap") {
+      // A gap belongs to no task: never deferred.
+      this.gapAt(e);
+      return;
+    }
+    if (e.ann) {
+      if (e.ann.last) this.openChains.delete(e.ann.key);
+      else this.openChains.add(e.ann.key);
+    }
+    const pid = ev.origin.pid;
+    const q = this.queues.get(pid);
+    if (q && q.length > 0) {
+      q.push({ e, waitedFor: q[0]!.waitedFor });
+      this.fs = ensureActor(this.fs, pid, ev.origin.comm);
+      return;
+    }
+    const r = this.attempt(e, false);
+    if (r.blocked) this.block(pid, { e, waitedFor: r.blocked });
+  }
+
+  /** End of the trace: open discards are judged, deferred events stay unapplied. */
+  finish(): void {
+    if (!this.stopped) {
+      for (const pid of this.fs.openDiscards) {
+        const d = this.fs.actors.get(String(pid))?.discard;
+        if (!d) continue;
+        const j = judgeDiscard(d);
+        if (j.effect) this.undecidedAt(d.startSeq, null, `discard of block group ${hex(d.bg)} by pid ${pid} is still open at the end of the trace and a metadata write landed in its range`);
+        else if (j.undecided) this.undecidedAt(d.startSeq, null, `${j.undecided}; still open at the end of the trace`);
+      }
+    }
+    for (const [pid, q] of this.queues) {
+      for (const item of q) {
+        this.reordered.push({ seq: item.e.seq, line: item.e.ev.origin.line, pid, waitedFor: item.waitedFor, appliedAfterSeq: null });
+      }
+    }
+  }
+
+  get deferredAtEnd(): number[] {
+    return [...this.queues.entries()].filter(([, q]) => q.length > 0).map(([pid]) => pid);
+  }
+
+  /** Deferred events per pid (seqs), for views. */
+  get pending(): { pid: number; seqs: number[] }[] {
+    return [...this.queues.entries()].filter(([, q]) => q.length > 0).map(([pid, q]) => ({ pid, seqs: q.map((x) => x.e.seq) }));
+  }
+
+  // ---- scheduling ---------------------------------------------------------
+
+  private attempt(e: EngineEvent, deferred: boolean): { blocked?: string; applied: boolean } {
+    const { ev, ann } = e;
+    const pid = ev.origin.pid;
+    if (ann && this.cut.has(ann.key)) {
+      if (ann.last) this.cut.delete(ann.key);
+      this.record(e, ev, "dropped", { deferred, synthetic: false, notes: [], why: "the rest of its chain is not applied" });
+      return { applied: false };
+    }
+    const lock = ann ? this.rules.hooks.chainLock(ann.kind) : null;
+    if (lock && ann && ann.first) {
+      if (this.fs.lockM.holder === pid) {
+        // Asking for M it already holds: its current section ends first (§4.3).
+        this.release(pid);
+        if (this.stopped) return { applied: true };
+      }
+      const holder = this.fs.lockM.holder;
+      if (holder !== null) return { blocked: `${M_NAME} held by pid ${holder}`, applied: false };
+      this.acquire(pid, ann.key);
+      const acquirer = ann.kind === "relocation" ? "relocate_chunk" : "unused_bg_check";
+      if (ev.type !== acquirer) {
+        const bytenr = (ev.data as { bytenr?: bigint | null }).bytenr ?? null;
+        const synthetic: RaceEvent =
+          acquirer === "relocate_chunk"
+            ? { type: "relocate_chunk", data: { bytenr }, origin: ev.origin, chain: ev.chain }
+            : { type: "unused_bg_check", data: { bytenr, outcome: "proceed", used: null }, origin: ev.origin, chain: ev.chain };
+        this.applyOne(e, synthetic, deferred, true);
+        if (this.stopped) return { applied: true };
+        if (this.cut.has(ann.key)) {
+          if (ann.last) this.cut.delete(ann.key);
+          this.record(e, ev, "dropped", { deferred, synthetic: false, notes: [], why: "the rest of its chain is not applied" });
+          return { applied: false };
+        }
+      }
+    }
+    this.applyOne(e, ev, deferred, false);
+    return { applied: true };
+  }
+
+  private block(pid: number, item: Queued): void {
+    const rest = this.queues.get(pid) ?? [];
+    this.queues.set(pid, [item, ...rest]);
+    this.fs = ensureActor(this.fs, pid, item.e.ev.origin.comm);
+    const a = this.fs.actors.get(String(pid))!;
+    this.fs = {
+      ...this.fs,
+      actors: this.fs.actors.set(String(pid), { ...a, status: "blocked", blockedOn: item.waitedFor }),
+      lockM: { ...this.fs.lockM, waiters: [...this.fs.lockM.waiters, pid] },
+    };
+    this.record(item.e, item.e.ev, "blocked", { deferred: false, synthetic: false, notes: [], why: item.waitedFor });
+  }
+
+  private acquire(pid: number, chain: number): void {
+    this.fs = { ...this.fs, lockM: { ...this.fs.lockM, holder: pid } };
+    this.lockChain = chain;
+  }
+
+  private release(pid: number): void {
+    const holder = this.fs.lockM.holder;
+    if (holder === null) return;
+    if (holder !== pid) {
+      // Cannot happen with implicit locks; reported rather than hidden.
+      this.findings.push({ race: null, effect: "invariant", seq: this.current, line: null, message: `mutex_unlock: ${M_NAME} released by pid ${pid}, held by pid ${holder}` });
+      return;
+    }
+    this.fs = { ...this.fs, lockM: { ...this.fs.lockM, holder: null } };
+    this.lockChain = null;
+    if (this.timeline && this.timeline.length > 0) {
+      // The release belongs to the event that ended the section.
+      const last = this.timeline[this.timeline.length - 1]!;
+      if (last.pid === pid) this.timeline[this.timeline.length - 1] = { ...last, fs: this.fs };
+    }
+    this.drain();
+  }
+
+  /** M is free: the first waiter resumes at once, then the next (§4.3). */
+  private drain(): void {
+    while (!this.stopped && this.fs.lockM.holder === null && this.fs.lockM.waiters.length > 0) {
+      const [w, ...rest] = this.fs.lockM.waiters as [number, ...number[]];
+      const a = this.fs.actors.get(String(w))!;
+      this.fs = {
+        ...this.fs,
+        lockM: { ...this.fs.lockM, waiters: rest },
+        actors: this.fs.actors.set(String(w), { ...a, status: "running", blockedOn: null }),
+      };
+      this.runQueue(w);
+    }
+  }
+
+  private runQueue(pid: number): void {
+    const q = this.queues.get(pid);
+    if (!q) return;
+    // Index walk, not shift(): a long-blocked task can have a long queue.
+    let i = 0;
+    while (i < q.length && !this.stopped) {
+      const item = q[i]!;
+      const r = this.attempt(item.e, true);
+      if (r.blocked) {
+        this.queues.set(pid, q.slice(i + 1));
+        this.block(pid, { e: item.e, waitedFor: r.blocked });
+        return;
+      }
+      i++;
+      this.reordered.push({
+        seq: item.e.seq,
+        line: item.e.ev.origin.line,
+        pid,
+        waitedFor: item.waitedFor,
+        appliedAfterSeq: this.current,
+        ...(r.applied ? {} : { note: "not applied: the rest of its chain was skipped" }),
+      });
+    }
+    if (i >= q.length) this.queues.delete(pid);
+    else this.queues.set(pid, q.slice(i));
+  }
+
+  // ---- applying one event -------------------------------------------------
+
+  private applyOne(e: EngineEvent, ev: RaceEvent, deferred: boolean, synthetic: boolean): void {
+    const { ann } = e;
+    const notes: Note[] = [];
+    const ctx: ApplyCtx = { rules: this.rules, seq: e.seq, line: ev.origin.line, deferred, synthetic, notes };
+    this.fs = applyEvent(this.fs, ev, ctx);
+    const pid = ev.origin.pid;
+    let outcome: CheckOutcome | undefined;
+
+    if (ev.type === "unused_bg_check") {
+      outcome = this.checkOutcome(e, ev as RaceEvent<"unused_bg_check">, deferred || this.recomputeChecks, notes);
+      if (outcome === "skip") {
+        if (ann && this.lockChain === ann.key && this.fs.lockM.holder === pid) this.deferRelease(pid);
+        if (ann && !ann.last && ev.data.outcome !== "skip") this.cut.add(ann.key);
+      }
+    } else if (ev.type === "relocate_chunk" && ann && ann.kind === "relocation" && this.lockChain === ann.key && this.fs.lockM.holder === pid) {
+      // Patched balance searches the chunk tree under the mutex: a chunk removed meanwhile is not found.
+      const b = ev.data.bytenr;
+      const bg = b === null ? undefined : this.fs.blockGroups.get(key(b));
+      if (bg && !bg.inCacheTree) {
+        notes.push({ kind: "info", message: `__btrfs_balance: chunk ${hex(b)} no longer in the chunk tree (removed at seq ${bg.removedAtSeq ?? "?"}), not relocated` });
+        outcome = "skip";
+        if (!ann.last) this.cut.add(ann.key);
+        this.deferRelease(pid);
+      }
+    }
+
+    for (const n of notes) this.takeNote(e, ev, n);
+    this.record(e, ev, "applied", { deferred, synthetic, notes, ...(outcome ? { outcome } : {}) });
+    if (this.stopped) return;
+
+    if (notes.some((n) => n.kind === "cut") && ann && !ann.last) this.cut.add(ann.key);
+
+    // Completion rule (§4.5).
+    if (notes.some((n) => n.kind === "chunk_removed") && !(ann?.hasRemoveBg ?? false)) {
+      const rbg: RaceEvent = { type: "remove_block_group", data: { bytenr: (ev.data as { bytenr: bigint | null }).bytenr }, origin: ev.origin, chain: ev.chain };
+      const n2: Note[] = [];
+      this.fs = applyEvent(this.fs, rbg, { rules: this.rules, seq: e.seq, line: ev.origin.line, deferred, synthetic: true, notes: n2 });
+      for (const n of n2) this.takeNote(e, rbg, n);
+      this.record(e, rbg, "applied", { deferred, synthetic: true, notes: n2 });
+      if (this.stopped) return;
+      if (ann && this.lockChain === ann.key && this.fs.lockM.holder === pid) this.deferRelease(pid);
+    }
+
+    if (ann && ann.last && this.lockChain === ann.key && this.fs.lockM.holder === pid) this.deferRelease(pid);
+    this.flushRelease();
+  }
+
+  private pendingRelease: number | null = null;
+
+  /** Release after the current event is fully recorded (so timelines read in order). */
+  private deferRelease(pid: number): void {
+    this.pendingRelease = pid;
+  }
+
+  private flushRelease(): void {
+    const pid = this.pendingRelease;
+    if (pid === null) return;
+    this.pendingRelease = null;
+    this.release(pid);
+  }
+
+  private checkOutcome(e: EngineEvent, ev: RaceEvent<"unused_bg_check">, deferred: boolean, notes: Note[]): CheckOutcome {
+    if (ev.data.outcome === "skip") return "skip";
+    const b = ev.data.bytenr;
+    const bg = b === null ? undefined : this.fs.blockGroups.get(key(b));
+    if (!deferred) {
+      if (bg && (!bg.inCacheTree || bg.ro > 0)) {
+        notes.push({
+          kind: "warning",
+          code: "check_outcome_inconsistent",
+          message: `btrfs_delete_unused_bgs: recorded to proceed with block group ${hex(b)} although it is ${!bg.inCacheTree ? "removed" : `read-only (ro=${bg.ro})`}`,
+        });
+      }
+      return "proceed";
+    }
+    // Deferred by lock M: recomputed (§3 unused_bg_check).
+    const forced = this.forced.get(e.seq);
+    if (b === null || !bg) {
+      if (forced) return forced;
+      this.forkPoints.push({ seq: e.seq, line: ev.origin.line, why: `deferred unused-bg check of an unknown block group (pid ${ev.origin.pid}) cannot be recomputed` });
+      return "proceed";
+    }
+    const proceed = bg.inCacheTree && bg.ro === 0 && bg.reserved === 0n && bg.reservedUnknown === 0;
+    if (!proceed) {
+      const why = !bg.inCacheTree ? "no longer in the cache tree" : bg.ro > 0 ? `read-only (ro=${bg.ro})` : "has reserved bytes";
+      notes.push({ kind: "info", message: `btrfs_delete_unused_bgs: block group ${hex(b)} ${why} when the check runs: skipped` });
+      return "skip";
+    }
+    const others = [...this.fs.actors.values()].filter((a) => a.pid !== ev.origin.pid && a.unboundRo > 0);
+    if (others.length > 0) {
+      if (forced) return forced;
+      this.forkPoints.push({
+        seq: e.seq,
+        line: ev.origin.line,
+        why: `recomputed check of block group ${hex(b)} proceeds, but pid ${others.map((a) => a.pid).join(", ")} set an unknown block group read-only (it may be this one)`,
+      });
+    }
+    return "proceed";
+  }
+
+  private takeNote(e: EngineEvent, ev: RaceEvent, n: Note): void {
+    const line = ev.origin.line;
+    switch (n.kind) {
+      case "effect":
+        this.findings.push({ race: RACE_OF_EFFECT[n.effect], effect: n.effect, seq: e.seq, line, message: n.message });
+        this.stopped = true;
+        return;
+      case "invariant":
+        this.findings.push({ race: null, effect: "invariant", seq: e.seq, line, message: n.message });
+        return;
+      case "undecided":
+        this.undecidedAt(e.seq, line, n.why);
+        return;
+      case "warning":
+        this.warnings.push({ code: n.code, seq: e.seq, line, message: n.message });
+        return;
+      case "cut":
+      case "chunk_removed":
+      case "info":
+        return;
+    }
+  }
+
+  private undecidedAt(seq: number, line: number | null, why: string): void {
+    this.undecided.push({ seq, line, why });
+  }
+
+  private gapAt(e: EngineEvent): void {
+    const line = e.ev.origin.line;
+    this.gaps.push(line ?? e.seq);
+    const open: string[] = [];
+    if (this.openChains.size > 0) open.push(`${this.openChains.size} chain(s) in progress`);
+    if (this.fs.openDiscards.length > 0) open.push("a discard in flight");
+    if (this.fs.lockM.holder !== null) open.push(`${M_NAME} held`);
+    for (const bg of this.fs.blockGroups.values()) {
+      if (bg.inCacheTree && !bg.itemInserted) {
+        open.push(`block group ${hex(bg.start)} awaiting its item`);
+        break;
+      }
+    }
+    if (open.length > 0) {
+      const d = e.ev.data as { cpu: number | null; lost: number | null };
+      const what = d.lost !== null ? `${d.lost} events lost` : "buffer restarted";
+      this.undecidedAt(e.seq, line, `CPU ${d.cpu ?? "?"}: ${what} while ${open.join(", ")}: the missing events may hide a race`);
+    }
+    this.record(e, e.ev, "applied", { deferred: false, synthetic: false, notes: [] });
+  }
+
+  private record(
+    e: EngineEvent,
+    ev: RaceEvent,
+    status: TimelineStatus,
+    x: { deferred: boolean; synthetic: boolean; notes: readonly Note[]; outcome?: CheckOutcome; why?: string },
+  ): void {
+    if (!this.timeline) return;
+    this.timeline.push({
+      at: this.current,
+      seq: e.seq,
+      line: ev.origin.line,
+      pid: ev.origin.pid,
+      type: ev.type,
+      ev,
+      status,
+      synthetic: x.synthetic,
+      deferred: x.deferred,
+      notes: x.notes,
+      ...(x.outcome ? { outcome: x.outcome } : {}),
+      ...(x.why ? { why: x.why } : {}),
+      fs: this.fs,
+    });
+  }
+
+  // ---- snapshots ----------------------------------------------------------
+
+  /** The engine's state between two recorded events, as plain JSON. Report lists are not included. */
+  save(): EngineSnapshot {
+    return {
+      fs: stateToJson(this.fs),
+      queues: [...this.queues.entries()].map(([pid, q]) => [
+        pid,
+        q.map((x) => ({ ev: encodeEvent(x.e.ev), seq: x.e.seq, ann: packAnn(x.e.ann), waitedFor: x.waitedFor })),
+      ]),
+      lockChain: this.lockChain,
+      cut: [...this.cut],
+      openChains: [...this.openChains],
+      stopped: this.stopped,
+      processed: this.processed,
+      findings: encodeJson(this.findings),
+    };
+  }
+
+  static restore(rules: RuleSet, snap: EngineSnapshot, opts: EngineOptions = {}): Engine {
+    const eng = new Engine(rules, opts);
+    eng.fs = stateFromJson(snap.fs);
+    eng.queues = new Map(
+      snap.queues.map(([pid, q]) => [
+        pid,
+        q.map((x) => ({ e: { ev: decodeEvent(x.ev), seq: x.seq, ann: unpackAnn(x.ann) }, waitedFor: x.waitedFor })),
+      ]),
+    );
+    eng.lockChain = snap.lockChain;
+    eng.cut = new Set(snap.cut);
+    eng.openChains = new Set(snap.openChains);
+    eng.stopped = snap.stopped;
+    eng.processed = snap.processed;
+    eng.current = snap.processed;
+    eng.findings.push(...(decodeJson(snap.findings) as Finding[]));
+    return eng;
+  }
+}
+
+export interface EngineSnapshot {
+  readonly fs: unknown;
+  readonly queues: [number, { ev: unknown; seq: number; ann: PackedAnn; waitedFor: string }[]][];
+  readonly lockChain: number | null;
+  readonly cut: number[];
+  readonly openChains: number[];
+  readonly stopped: boolean;
+  readonly processed: number;
+  readonly findings: unknown;
+}

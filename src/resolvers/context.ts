@@ -1,0 +1,124 @@
+/**
+ * The one typed context of the resolvers: the domain services (store, replay,
+ * importer, reference data) shared by the whole server, plus per-request
+ * DataLoaders and the limits in force. Resolvers only see these interfaces; no
+ * SQL and no Prisma here (STYLE.md 6).
+ */
+import type { EventStore, NewTrace, SnapshotStore, TraceInfo } from "../events/store.ts";
+import type { Finding, ReplayService, StateChange } from "../replay/types.ts";
+import type { FixInfo, ImportResult, RaceInfo, ScenarioInfo } from "./models.ts";
+import { createLoaders, type Loaders } from "./loaders.ts";
+
+export interface ImportOptions {
+  /** Trace name; default: from the file name. */
+  readonly name?: string | null;
+  readonly format?: string | null;
+  readonly skipInvalid?: boolean;
+  /** The file name the client knows (an upload's), for messages and the trace's source; not a server path. */
+  readonly displayName?: string | null;
+}
+
+/** The importer as the API uses it (issue 4): an ftrace/JSON-lines log into a stored trace. */
+export interface TraceImporter {
+  importText(text: string, options: ImportOptions): Promise<ImportResult>;
+  /** Large logs: the upload endpoint spools the body to a file first. */
+  importFile(path: string, options: ImportOptions): Promise<ImportResult>;
+}
+
+/** Reference data: the rule registry, the races, the seed scenarios. */
+export interface ReferenceData {
+  fixes(): readonly FixInfo[];
+  races(): Promise<readonly RaceInfo[]>;
+  scenarios(): Promise<readonly ScenarioInfo[]>;
+}
+
+/** One applied event of a live replay, in application order. */
+export interface AppliedStep {
+  readonly seq: number;
+  readonly changes: readonly StateChange[];
+  readonly findings: readonly Finding[];
+  /** The event waits (its actor is blocked under these rules). */
+  readonly deferred: boolean;
+  /** Earlier deferred events that were applied (or dropped) in this step. */
+  readonly released: readonly number[];
+}
+
+/** Optional: a replay that can stream its steps (else the subscription diffs state step by step). */
+export interface ReplaySteps {
+  steps(traceId: string, rules: readonly string[], fromSeq: number, signal: AbortSignal): AsyncIterable<AppliedStep>;
+}
+
+/**
+ * Optional store verb for forkTrace: copy events 1..atSeq of a trace into a new
+ * one inside the database (INSERT … SELECT, one transaction). Without it the
+ * prefix is read into memory first, then imported.
+ */
+export interface PrefixCopy {
+  copyPrefix(from: string, atSeq: number, trace: NewTrace): Promise<TraceInfo>;
+}
+
+/** What a module may read of the request: HTTP headers, or a WebSocket's upgrade headers and connectionParams. */
+export interface RequestInfo {
+  /** Lower-case names. */
+  readonly headers: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * A part of the API defined beside the core schema (the explorer, the
+ * classroom): SDL that extends it, its resolvers, what it adds to each
+ * request's context (e.g. the viewer of a bearer token), and the cost
+ * weights of its dear fields ("Type.field", see limits/cost.ts).
+ */
+export interface ApiModule {
+  readonly name: string;
+  readonly typeDefs: string;
+  readonly resolvers: Readonly<Record<string, unknown>>;
+  readonly context?: (request: RequestInfo) => Promise<Record<string, unknown>> | Record<string, unknown>;
+  readonly fieldWeights?: Readonly<Record<string, number>>;
+}
+
+export interface ApiDeps {
+  readonly store: EventStore & SnapshotStore & Partial<PrefixCopy>;
+  readonly replay: ReplayService & Partial<ReplaySteps>;
+  readonly importer: TraceImporter;
+  readonly reference: ReferenceData;
+  readonly modules?: readonly ApiModule[];
+}
+
+export interface ApiLimits {
+  /** Deepest field nesting of an operation (introspection included). */
+  readonly maxDepth: number;
+  /** Highest estimated cost of an operation (see limits/cost.ts). */
+  readonly maxCost: number;
+  /** Largest `first` of a connection. */
+  readonly maxPageSize: number;
+  /** `first` when none is given. */
+  readonly defaultPageSize: number;
+  /** Largest HTTP request body at /graphql, in bytes. */
+  readonly maxBodyBytes: number;
+  /** Largest upload at /upload, in bytes. */
+  readonly maxUploadBytes: number;
+}
+
+export const DEFAULT_LIMITS: ApiLimits = {
+  maxDepth: 15,
+  maxCost: 20_000,
+  maxPageSize: 1000,
+  defaultPageSize: 100,
+  maxBodyBytes: 16 * 1024 * 1024,
+  maxUploadBytes: 1024 * 1024 * 1024,
+};
+
+export interface RequestContext extends ApiDeps {
+  readonly loaders: Loaders;
+  readonly limits: ApiLimits;
+}
+
+/**
+ * A fresh context per request (HTTP) or per subscription (graphql-ws):
+ * loaders cache per request only; modules add their fields.
+ */
+export async function createRequestContext(deps: ApiDeps, limits: ApiLimits, request: RequestInfo = { headers: {} }): Promise<RequestContext> {
+  const extra = await Promise.all((deps.modules ?? []).map((m) => m.context?.(request) ?? {}));
+  return Object.assign({}, ...extra, deps, { limits, loaders: createLoaders(deps) }) as RequestContext;
+}

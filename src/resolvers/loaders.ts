@@ -1,0 +1,74 @@
+/**
+ * Per-request DataLoaders: a list of traces whose fields each need another
+ * trace (fork origins, import reports), or a list of findings each resolving
+ * its event, costs one store call per batch instead of one per item (N+1).
+ */
+import DataLoader from "dataloader";
+import type { TraceInfo } from "../events/store.ts";
+import type { StoredEvent } from "../events/types.ts";
+import type { CheckReport } from "../replay/types.ts";
+import type { ApiDeps } from "./context.ts";
+
+export interface EventKey {
+  readonly traceId: string;
+  readonly seq: number;
+}
+
+export interface CheckKey {
+  readonly traceId: string;
+  readonly rules: readonly string[];
+}
+
+export interface Loaders {
+  /** By trace id or name (as `findTrace`). */
+  readonly trace: DataLoader<string, TraceInfo | null>;
+  readonly event: DataLoader<EventKey, StoredEvent | null, string>;
+  readonly check: DataLoader<CheckKey, CheckReport, string>;
+}
+
+/** Reading a span this much longer than the number of wanted events is still cheaper than one read each. */
+const SPAN_SLACK = 64;
+
+export function createLoaders(deps: ApiDeps): Loaders {
+  const { store, replay } = deps;
+
+  const trace = new DataLoader<string, TraceInfo | null>(async (keys) => {
+    if (keys.length === 1) return [await store.findTrace(keys[0]!)];
+    // Several at once: one listing resolves every id; names (rare) go one by one.
+    const byId = new Map((await store.listTraces()).map((t) => [t.id, t]));
+    return Promise.all(keys.map(async (k) => byId.get(k) ?? (await store.findTrace(k))));
+  });
+
+  const event = new DataLoader<EventKey, StoredEvent | null, string>(
+    async (keys) => {
+      const found = new Map<string, StoredEvent>();
+      const byTrace = new Map<string, number[]>();
+      for (const k of keys) byTrace.set(k.traceId, [...(byTrace.get(k.traceId) ?? []), k.seq]);
+      await Promise.all(
+        [...byTrace].map(async ([traceId, seqs]) => {
+          const from = Math.min(...seqs);
+          const to = Math.max(...seqs);
+          const events =
+            to - from + 1 <= seqs.length * 2 + SPAN_SLACK
+              ? await store.read(traceId, { from, to })
+              : (await Promise.all(seqs.map((s) => store.read(traceId, { from: s, to: s })))).flat();
+          for (const e of events) found.set(`${traceId}:${e.seq}`, e);
+        }),
+      );
+      return keys.map((k) => found.get(`${k.traceId}:${k.seq}`) ?? null);
+    },
+    { cacheKeyFn: (k) => `${k.traceId}:${k.seq}` },
+  );
+
+  const check = new DataLoader<CheckKey, CheckReport, string>(
+    (keys) => Promise.all(keys.map((k) => replay.check(k.traceId, k.rules).catch((e: unknown) => toError(e)))),
+    { cacheKeyFn: (k) => `${k.traceId}|${k.rules.join(",")}` },
+  );
+
+  return { trace, event, check };
+}
+
+/** DataLoader wants errors returned per key, not thrown for the whole batch. */
+function toError(e: unknown): Error {
+  return e instanceof Error ? e : new Error(String(e));
+}

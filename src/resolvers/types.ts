@@ -1,0 +1,136 @@
+/**
+ * Field resolvers of the object types: conversions from the domain shapes
+ * (TraceInfo, StoredEvent, FsStateView, CheckReport, ...) to the SDL's fields.
+ * Fields with the same name and shape need no resolver.
+ */
+import { DomainError, UnreachableCaseError } from "../errors.ts";
+import type { ActorView, BlockGroupView, CheckReport, ReplayWarning, Verdict } from "../replay/types.ts";
+import { eventBytenr, eventData, eventDoc, eventsPage } from "./events.ts";
+import type { ActorStatus, BlockGroupStatus, Resolvers, Verdict as GqlVerdict } from "./generated.ts";
+import type { FreeSpaceModel } from "./models.ts";
+import { rulesArg } from "./shared.ts";
+
+export function verdict(v: Verdict): GqlVerdict {
+  switch (v) {
+    case "bug":
+      return "BUG";
+    case "clean":
+      return "CLEAN";
+    case "undecidable":
+      return "UNDECIDABLE";
+    default:
+      throw new UnreachableCaseError(v);
+  }
+}
+
+function blockGroupStatus(s: BlockGroupView["status"]): BlockGroupStatus {
+  switch (s) {
+    case "active":
+      return "ACTIVE";
+    case "readOnly":
+      return "READ_ONLY";
+    case "removed":
+      return "REMOVED";
+    default:
+      throw new UnreachableCaseError(s);
+  }
+}
+
+function actorStatus(s: ActorView["status"]): ActorStatus {
+  switch (s) {
+    case "running":
+      return "RUNNING";
+    case "blocked":
+      return "BLOCKED";
+    default:
+      throw new UnreachableCaseError(s);
+  }
+}
+
+/** `code (line N, seq S): message` — the one-line form of CheckResult.warnings. */
+export function warningLine(w: ReplayWarning): string {
+  const where = [w.line != null ? `line ${w.line}` : null, w.seq != null ? `seq ${w.seq}` : null].filter(Boolean).join(", ");
+  return `${w.code}${where ? ` (${where})` : ""}: ${w.message}`;
+}
+
+function nameCounts(counts: Readonly<Record<string, number>>): { name: string; count: number }[] {
+  return Object.entries(counts).map(([name, count]) => ({ name, count }));
+}
+
+function freeSpaceOf(bg: BlockGroupView): FreeSpaceModel[] {
+  return bg.freeSpace.map((f) => ({ blockGroup: bg.start, ...f }));
+}
+
+/** Only what forkTrace writes is read back: `{ forkedFrom: { trace, atSeq } }`. */
+function forkOrigin(meta: Record<string, unknown> | null): { traceId: string; atSeq: number } | null {
+  const f = meta?.forkedFrom as { trace?: unknown; atSeq?: unknown } | undefined;
+  return f && typeof f.trace === "string" && typeof f.atSeq === "number" ? { traceId: f.trace, atSeq: f.atSeq } : null;
+}
+
+export const typeResolvers: Resolvers = {
+  Trace: {
+    format: (t) => t.source.format,
+    sourceFile: (t) => t.source.file,
+    sourceHash: (t) => t.source.hash,
+    createdAt: (t) => t.createdAt.toISOString(),
+    forkedFrom: (t) => forkOrigin(t.meta),
+    events: (t, args, ctx) => eventsPage(ctx, t, args),
+    event: (t, { seq }, ctx) => (seq >= 1 && seq <= t.version ? ctx.loaders.event.load({ traceId: t.id, seq }) : null),
+    check: async (t, { rules }, ctx) => ({ ...(await ctx.loaders.check.load({ traceId: t.id, rules: rulesArg(rules) })), traceId: t.id }),
+  },
+  ForkOrigin: {
+    trace: (f, _args, ctx) => ctx.loaders.trace.load(f.traceId),
+  },
+  Event: {
+    data: eventData,
+    bytenr: eventBytenr,
+    doc: (e) => eventDoc(e).doc,
+    observation: (e) => eventDoc(e).observation,
+  },
+  EventOrigin: {
+    ts: (o) => (o.ts === null ? null : o.ts.toString()),
+  },
+  FsState: {
+    freeSpace: (s) => s.blockGroups.flatMap(freeSpaceOf),
+    findings: (s) => s.findings.map((f) => ({ ...f, traceId: s.traceId })),
+  },
+  BlockGroup: {
+    ro: (bg) => bg.ro > 0,
+    roCount: (bg) => bg.ro,
+    status: (bg) => blockGroupStatus(bg.status),
+    freeSpace: freeSpaceOf,
+  },
+  ExtentMap: {
+    stripes: (m) => m.stripes,
+  },
+  Actor: {
+    status: (a) => actorStatus(a.status),
+  },
+  CheckResult: {
+    verdict: (r) => verdict(r.verdict),
+    findings: (r) => r.findings.map((f) => ({ ...f, traceId: r.traceId })),
+    warnings: (r) => r.warnings.map(warningLine),
+    warningDetails: (r: CheckReport) => r.warnings,
+    reordered: (r) => r.reordered.map((x) => ({ ...x, traceId: r.traceId })),
+  },
+  Finding: {
+    event: (f, _args, ctx) => ctx.loaders.event.load({ traceId: f.traceId, seq: f.seq }),
+  },
+  Reordering: {
+    event: (r, _args, ctx) => ctx.loaders.event.load({ traceId: r.traceId, seq: r.seq }),
+  },
+  ImportReport: {
+    unmapped: (r) => nameCounts(r.unmapped),
+    warnings: (r) => nameCounts(r.warningCounts),
+  },
+  AppendResult: {
+    trace: async (a, _args, ctx) => {
+      const trace = await ctx.loaders.trace.load(a.traceId);
+      if (!trace) throw new DomainError("NOT_FOUND", `trace ${a.traceId} was deleted after the append`);
+      return trace;
+    },
+  },
+  ReplayStep: {
+    findings: (s) => s.findings.map((f) => ({ ...f, traceId: s.traceId })),
+  },
+};

@@ -1,0 +1,93 @@
+/**
+ * The fix registry (DOMAIN.md §1 table order) and rule-set resolution.
+ * `unpatched` = no fix (≈ v4.1-rc), `patched` = all four; any subset of fix
+ * ids replays the trace "fix by fix".
+ */
+import { DomainError } from "../errors.ts";
+import type { ChainKind } from "../events/types.ts";
+import type { BlockGroup, Phase } from "../projections/state.ts";
+import { deleteUnusedBgsMutex } from "./delete-unused-bgs-mutex.ts";
+import { pinChunksDuringTrim } from "./pin-chunks-during-trim.ts";
+import { retryEnoentCacheWriteout } from "./retry-enoent-cache-writeout.ts";
+import { scrubSkipRemovedChunk } from "./scrub-skip-removed-chunk.ts";
+import type { ComposedHooks, Fix, FixId, RemovalPlan, RuleSet } from "./types.ts";
+
+export type { Fix, FixId, RuleSet } from "./types.ts";
+
+/** All fixes, in DOMAIN §1 table order. */
+export const FIXES: readonly Fix[] = Object.freeze([
+  deleteUnusedBgsMutex,
+  pinChunksDuringTrim,
+  retryEnoentCacheWriteout,
+  scrubSkipRemovedChunk,
+]);
+
+export function isFixId(id: string): id is FixId {
+  return FIXES.some((f) => f.id === id);
+}
+
+function compose(fixes: readonly Fix[]): ComposedHooks {
+  const h = fixes.map((f) => f.hooks);
+  return {
+    chainLock: (kind: ChainKind) => h.reduce((cur, x) => (x.chainLock ? x.chainLock(kind, cur) : cur), null as ReturnType<ComposedHooks["chainLock"]>),
+    removeBlockGroup: (bg: BlockGroup) =>
+      h.reduce<RemovalPlan>((cur, x) => (x.removeBlockGroup ? x.removeBlockGroup(bg, cur) : cur), { markRemoved: false, keepMapPinned: false }),
+    trimStart: (bg: BlockGroup) => h.reduce((cur, x) => (x.trimStart ? x.trimStart(bg, cur) : cur), "uncounted" as ReturnType<ComposedHooks["trimStart"]>),
+    writeCacheGroupEnoent: (phase: Phase) =>
+      h.reduce((cur, x) => (x.writeCacheGroupEnoent ? x.writeCacheGroupEnoent(phase, cur) : cur), "abort" as ReturnType<ComposedHooks["writeCacheGroupEnoent"]>),
+    scrubMissingMap: (bg: BlockGroup | undefined) =>
+      h.reduce((cur, x) => (x.scrubMissingMap ? x.scrubMissingMap(bg, cur) : cur), "einval" as ReturnType<ComposedHooks["scrubMissingMap"]>),
+    avoidPinnedRanges: () => h.reduce((cur, x) => (x.avoidPinnedRanges ? x.avoidPinnedRanges(cur) : cur), false),
+  };
+}
+
+function makeRuleSet(fixes: readonly Fix[]): RuleSet {
+  const ids = new Set(fixes.map((f) => f.id));
+  const ordered = FIXES.filter((f) => ids.has(f.id));
+  const names =
+    ordered.length === 0 ? ["unpatched"] : ordered.length === FIXES.length ? ["patched"] : ordered.map((f) => f.id);
+  const hooks = compose(ordered);
+  return Object.freeze({
+    key: names.join(","),
+    names: Object.freeze(names),
+    fixes: Object.freeze(ordered),
+    hooks,
+    reorders: (["relocation", "deletion", "trim", "scrub", "creation"] as ChainKind[]).some((k) => hooks.chainLock(k) !== null),
+    has: (id: FixId) => ids.has(id),
+  });
+}
+
+export const UNPATCHED: RuleSet = makeRuleSet([]);
+export const PATCHED: RuleSet = makeRuleSet(FIXES);
+
+/**
+ * `["unpatched"]`, `["patched"]`, `["fix-a","fix-b"]` or `["fix-a,fix-b"]`
+ * (ids in any order, duplicates ignored) → the rule set. The full list of
+ * ids is `patched`; an empty list is `unpatched`. Unknown id → BAD_USER_INPUT.
+ */
+export function resolveRules(spec: readonly string[] | string): RuleSet {
+  const parts = (typeof spec === "string" ? [spec] : spec)
+    .flatMap((s) => s.split(","))
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  if (parts.length === 0) return UNPATCHED;
+  const named = parts.filter((p) => p === "unpatched" || p === "patched");
+  if (named.length > 0) {
+    if (parts.length > 1 && new Set(parts).size > 1) {
+      throw new DomainError("BAD_USER_INPUT", `rule set "${parts.join(",")}": "${named[0]}" cannot be combined with other names`);
+    }
+    return named[0] === "patched" ? PATCHED : UNPATCHED;
+  }
+  const fixes: Fix[] = [];
+  for (const p of parts) {
+    const fix = FIXES.find((f) => f.id === p);
+    if (!fix) {
+      throw new DomainError(
+        "BAD_USER_INPUT",
+        `unknown fix "${p}" in rule set (known: unpatched, patched, ${FIXES.map((f) => f.id).join(", ")})`,
+      );
+    }
+    fixes.push(fix);
+  }
+  return makeRuleSet(fixes);
+}

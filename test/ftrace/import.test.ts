@@ -1,0 +1,221 @@
+/**
+ * `importFile` into a real PostgreSQL: real logs, re-imports, and every bad
+ * input of issue 4 (each a clear message and nothing half-written).
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { Readable } from "node:stream";
+import { gzipSync } from "node:zlib";
+import { DomainError } from "../../src/errors.ts";
+import { importFile } from "../../src/ftrace/import.ts";
+import { freshDatabase, type TestDatabase } from "../helpers/db.ts";
+import { fixture, parse, readFixture, SHARED_TRACES, table } from "./helpers.ts";
+
+let t: TestDatabase;
+let dir: string;
+
+beforeAll(async () => {
+  t = await freshDatabase();
+  dir = mkdtempSync(path.join(os.tmpdir(), "racelab-import-test-"));
+}, 180_000);
+
+afterAll(async () => {
+  await t?.drop();
+  rmSync(dir, { recursive: true, force: true });
+}, 60_000);
+
+function write(name: string, content: string | Buffer): string {
+  const p = path.join(dir, name);
+  writeFileSync(p, content);
+  return p;
+}
+
+async function counts(): Promise<{ traces: number; events: number }> {
+  const { rows } = await t.db.pool.query<{ traces: string; events: string }>(
+    "SELECT (SELECT count(*) FROM traces) AS traces, (SELECT count(*) FROM events) AS events",
+  );
+  return { traces: Number(rows[0]!.traces), events: Number(rows[0]!.events) };
+}
+
+async function rejection(p: Promise<unknown>): Promise<DomainError> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(DomainError);
+    return err as DomainError;
+  }
+  throw new Error("expected a rejection");
+}
+
+/** The import must fail with INVALID_TRACE and leave the database as it was. */
+async function failsCleanly(file: string, message: string | RegExp, opts: Parameters<typeof importFile>[2] = {}): Promise<DomainError> {
+  const before = await counts();
+  const err = await rejection(importFile(t.store, file, { table, ...opts }));
+  expect(err.code).toBe("INVALID_TRACE");
+  expect(err.message).toMatch(message);
+  expect(await counts()).toEqual(before);
+  return err;
+}
+
+const FLAT_HEAD = "# tracer: function\n#\n";
+const good = (i: number) =>
+  `           btrfs-2001  [000] ....   100.${String(i).padStart(6, "0")}: btrfs_relocate_block_group <-btrfs_relocate_chunk\n`;
+
+describe("real logs", () => {
+  test.each(["balance-events.trace", "balance-function.trace", "balance-function_graph.trace"])(
+    "%s imports with no invalid line; what is stored is what the pipeline made",
+    async (name) => {
+      const file = path.join(SHARED_TRACES, name);
+      const r = await importFile(t.store, file, { table });
+      expect(r.existing).toBe(false);
+      expect(r.report!.skipped).toEqual([]);
+      expect(r.report!.unbound).toBe(0);
+      const expected = parse(readFileSync(file, "utf8"));
+      expect(r.report!.events).toBe(expected.events.length);
+      expect(r.trace.version).toBe(expected.events.length);
+      expect(r.trace.source).toMatchObject({ file, format: expected.report.format });
+      expect(r.trace.source.hash).toMatch(/^[0-9a-f]{64}$/);
+      const stored = await t.store.read(r.trace.id);
+      expect(stored).toEqual(expected.events.map((e, i) => ({ ...e, seq: i + 1 })));
+    },
+  );
+});
+
+describe("memory limit", () => {
+  test("with a tiny in-memory queue, waiting events spill to a temporary file; the stored trace is the same", async () => {
+    const file = path.join(SHARED_TRACES, "balance-function.trace");
+    const r = await importFile(t.store, file, { table, queueLimit: 3, name: "spilled" });
+    const expected = parse(readFileSync(file, "utf8")).events;
+    expect((await t.store.read(r.trace.id)).map(({ seq: _seq, ...e }) => e)).toEqual(expected);
+  });
+
+  test("the pre-scan sees a second fsid: events whose fsid stays unknown are unbound", async () => {
+    const fsidA = "078ba8f7-3bd8-40f9-96af-23eafed4907a";
+    const fsidB = "0f0f0f0f-3bd8-40f9-96af-23eafed4907a";
+    const head =
+      FLAT_HEAD +
+      "  btrfs-9  [000] ....  1.0: x: bgr: args bytenr=4096\n" +
+      "  btrfs-9  [000] ....  1.1: btrfs_relocate_chunk <-btrfs_balance\n";
+    const tail = (fsid: string) => `  dd-5  [000] ....  1.2: btrfs_reserve_extent: ${fsid}: block_group=8192 start=8192 len=1\n`;
+    const one = await importFile(t.store, write("one-fs.trace", head + tail(fsidA) + tail(fsidA)), { table });
+    expect((await t.store.read(one.trace.id)).map((e) => (e.data as { bytenr: bigint | null }).bytenr)).toEqual([4096n, 8192n, 8192n]);
+    const two = await importFile(t.store, write("two-fs.trace", head + tail(fsidA) + tail(fsidB)), { table });
+    expect((await t.store.read(two.trace.id)).map((e) => (e.data as { bytenr: bigint | null }).bytenr)).toEqual([null, 8192n, 8192n]);
+    expect(two.report!.warningCounts).toEqual({ fsid_unknown: 1 });
+  });
+});
+
+describe("re-imports", () => {
+  test("same content twice → one trace; a new --name imports again", async () => {
+    const file = fixture("races/scrub-vs-bg-deletion.trace");
+    const first = await importFile(t.store, file, { table });
+    const before = await counts();
+    const again = await importFile(t.store, file, { table });
+    expect(again.existing).toBe(true);
+    expect(again.trace.id).toBe(first.trace.id);
+    // The import report was kept with the trace.
+    expect(again.report).toEqual(first.report);
+    expect(again.trace.meta).toMatchObject({ importer: "ftrace", report: { events: first.trace.version, format: "trace-cmd" } });
+    expect(await counts()).toEqual(before);
+    // Same content under another path: still the same trace.
+    const copy = write("copy.trace", readFixture("races/scrub-vs-bg-deletion.trace"));
+    expect((await importFile(t.store, copy, { table })).trace.id).toBe(first.trace.id);
+    const named = await importFile(t.store, file, { table, name: "scrub again" });
+    expect(named.existing).toBe(false);
+    expect(named.trace.name).toBe("scrub again");
+    expect(named.trace.version).toBe(first.trace.version);
+  });
+
+  test("a gzip file is read directly (and is the same content as the plain file)", async () => {
+    const text = readFixture("races/trim-vs-bg-removal.trace") + "\n"; // distinct content from other tests
+    const gz = write("trim.trace.gz", gzipSync(Buffer.from(text)));
+    const r = await importFile(t.store, gz, { table });
+    expect(r.trace.name).toBe("trim.trace");
+    expect(r.trace.version).toBe(parse(text).events.length);
+    const plain = write("trim-plain.trace", text);
+    expect((await importFile(t.store, plain, { table })).trace.id).toBe(r.trace.id);
+  });
+
+  test("stdin (`-`)", async () => {
+    const text = readFixture("races/bg-creation-vs-cache-writeout.trace");
+    const r = await importFile(t.store, "-", { table, stdin: Readable.from([Buffer.from(text)]) });
+    expect(r.trace.name).toBe("stdin");
+    expect(r.trace.source.file).toBe("stdin");
+    expect((await t.store.read(r.trace.id)).map((e) => e.type)).toEqual(parse(text).events.map((e) => e.type));
+  });
+});
+
+describe("bad input: a clear message, nothing stored", () => {
+  test("empty file, blank-only file", async () => {
+    await failsCleanly(write("empty.trace", ""), /empty\.trace: empty file$/);
+    await failsCleanly(write("blank.trace", "\n\n  \n"), /blank\.trace: empty file/);
+  });
+
+  test("binary trace.dat (plain or gzip): run trace-cmd report first", async () => {
+    const dat = Buffer.concat([Buffer.from([0x17, 0x08, 0x44]), Buffer.from("tracing6\0\0\0\x01\x02")]);
+    await failsCleanly(write("trace.dat", dat), /trace\.dat: binary trace-cmd data; run `trace-cmd report` first/);
+    await failsCleanly(write("trace.dat.gz", gzipSync(dat)), /binary trace-cmd data/);
+  });
+
+  test("corrupt gzip", async () => {
+    const gz = gzipSync(Buffer.from(FLAT_HEAD + good(1)));
+    await failsCleanly(write("bad.gz", gz.subarray(0, gz.length - 10)), /bad\.gz: corrupt gzip data/);
+  });
+
+  test("a 10 MB line: invalid line, memory bounded; with --skip-invalid the rest is stored", async () => {
+    const file = write("long.trace", FLAT_HEAD + good(1) + "x".repeat(10 * 1024 * 1024) + "\n" + good(2));
+    const err = await failsCleanly(file, /long\.trace:4: line too long \(10485760 bytes\): x{20}/);
+    expect(err.message.length).toBeLessThan(300);
+    const r = await importFile(t.store, file, { table, skipInvalid: true, name: "long" });
+    expect(r.report!.skipped).toEqual([4]);
+    expect((await t.store.read(r.trace.id)).map((e) => e.origin.line)).toEqual([3, 5]);
+  });
+
+  test("a malformed line stops the import; --skip-invalid imports the rest and lists it", async () => {
+    const file = write(
+      "malformed.trace",
+      FLAT_HEAD + good(1) + "garbage here\n" + good(2) + "  dd-1  [000] ....  1.0: foo bar\n" + good(3),
+    );
+    await failsCleanly(file, /\/malformed\.trace:4: not an ftrace line .*: garbage here$/);
+    const r = await importFile(t.store, file, { table, skipInvalid: true });
+    expect(r.report!.skipped).toEqual([4, 6]);
+    expect((await t.store.read(r.trace.id)).map((e) => e.origin.line)).toEqual([3, 5, 7]);
+  });
+
+  test("a truncated last line is invalid; a complete one without newline is fine", async () => {
+    await failsCleanly(
+      write("cut.trace", FLAT_HEAD + good(1) + "           btrfs-2001  [000] ....   100.0000"),
+      /cut\.trace:4: truncated last line/,
+    );
+    const ok = await importFile(t.store, write("nonl.trace", FLAT_HEAD + good(1) + good(2).trimEnd()), { table });
+    expect(ok.trace.version).toBe(2);
+  });
+
+  test("CRLF line ends are accepted as they are", async () => {
+    const text = readFixture("races/balance-vs-unused-bg-deletion.trace");
+    const r = await importFile(t.store, write("crlf.trace", text.replace(/\n/g, "\r\n")), { table });
+    const stored = await t.store.read(r.trace.id);
+    expect(stored.map(({ seq: _seq, ...e }) => e)).toEqual(parse(text).events);
+  });
+
+  test("non-UTF-8 bytes: kept in a task name, invalid elsewhere", async () => {
+    const line = (comm: Buffer, fn: Buffer) =>
+      Buffer.concat([Buffer.from("  "), comm, Buffer.from("-77  [001] ....  5.000001: "), fn, Buffer.from(" <-btrfs_balance\n")]);
+    const badComm = Buffer.concat([Buffer.from(FLAT_HEAD), line(Buffer.from([0x62, 0xff, 0x72]), Buffer.from("btrfs_relocate_chunk"))]);
+    const r = await importFile(t.store, write("comm.trace", badComm), { table });
+    expect((await t.store.read(r.trace.id))[0]!.origin.comm).toBe("b\uFFFDr");
+    const badFn = Buffer.concat([Buffer.from(FLAT_HEAD), line(Buffer.from("br"), Buffer.from([0x62, 0xff, 0x72]))]);
+    await failsCleanly(write("fn.trace", badFn), /fn\.trace:3: bytes that are not UTF-8 outside the task name/);
+  });
+
+  test("an unsupported tracer and an unreadable file", async () => {
+    await failsCleanly(
+      write("wakeup.trace", "# tracer: wakeup\n#\n  dd-1 [000] .... 1.0: x\n"),
+      /wakeup\.trace:1: unsupported tracer "wakeup".*: # tracer: wakeup$/,
+    );
+    const err = await rejection(importFile(t.store, path.join(dir, "missing.trace"), { table }));
+    expect(err.code).toBe("NOT_FOUND");
+    expect(err.message).toMatch(/missing\.trace: cannot read: ENOENT/);
+  });
+});

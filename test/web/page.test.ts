@@ -1,0 +1,441 @@
+/**
+ * End to end: the classroom page (web/dist, built by `npm run build`) in
+ * headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core)
+ * against the real server over a real database with the seed races stored.
+ *
+ *   - a seed race: cursor to the bad step by keyboard, state and diff at the
+ *     cursor, rules switched to patched: the verdict changes, the timeline reorders;
+ *   - importing logs: a race log by drag and drop, a real 7 MB log with upload progress;
+ *   - exercises: a student solves *be the scheduler* by dragging and with the
+ *     keyboard, with feedback and a hint; the instructor sees it in the gradebook;
+ *   - the same views at a phone's size, without sideways scrolling of the page;
+ *   - every request the browser made went to the test server on 127.0.0.1.
+ *
+ * Screenshots of the main views, at 1280×800 and 390×844, are written to
+ * test/web/screenshots/ (gitignored). Without Chromium these tests fail and
+ * say how to install it; they never pass without a browser.
+ */
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { jest } from "@jest/globals";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { addClassroom, ROOT, startWebRig, type WebRig } from "./rig.ts";
+
+/** Debian's Chromium (RACELAB_CHROMIUM names another build of it). */
+const CHROMIUM = process.env.RACELAB_CHROMIUM || "/usr/bin/chromium";
+const SHOTS = path.join(ROOT, "test/web/screenshots");
+const RACE_LOG = path.join(ROOT, "test/ftrace/fixtures/races/trim-vs-bg-removal.trace");
+const REAL_LOG = "/work/shared/traces/balance-events.trace";
+const DESKTOP = { width: 1280, height: 800 };
+const PHONE = { width: 390, height: 844 };
+
+jest.setTimeout(240_000);
+
+let rig: WebRig;
+let browser: Browser;
+let tokens: { instructor: string; student: string; studentName: string };
+/** Every URL any page asked for, and everything the pages reported as broken. */
+const requested: string[] = [];
+const pageErrors: string[] = [];
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing: the web page's end-to-end tests need Debian's Chromium (apt-get update && apt-get install -y chromium)`);
+  }
+  mkdirSync(SHOTS, { recursive: true });
+  rig = await startWebRig();
+  tokens = await addClassroom(rig);
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+  });
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await rig?.close();
+});
+
+async function newContext(viewport: { width: number; height: number }): Promise<BrowserContext> {
+  const phone = viewport.width < 600;
+  const context = await browser.newContext({ viewport, isMobile: phone, hasTouch: phone, deviceScaleFactor: 1 });
+  context.on("request", (r) => requested.push(r.url()));
+  context.on("page", (p) => watch(p));
+  return context;
+}
+
+function watch(page: Page): void {
+  page.on("pageerror", (e) => pageErrors.push(`pageerror: ${e.message}`));
+  page.on("console", (m) => {
+    if (m.type() === "error") pageErrors.push(`console: ${m.text()}`);
+  });
+  page.on("websocket", (ws) => requested.push(ws.url()));
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  const v = page.viewportSize()!;
+  await page.screenshot({ path: path.join(SHOTS, `${name}.${v.width}x${v.height}.png`), fullPage: false });
+}
+
+async function text(page: Page, selector: string): Promise<string> {
+  return (await page.locator(selector).first().innerText()).replace(/\s+/g, " ").trim();
+}
+
+async function waitText(page: Page, selector: string, pattern: RegExp): Promise<string> {
+  await page.waitForFunction(
+    ([sel, src, flags]) => new RegExp(src!, flags).test(((document.querySelector(sel!) as HTMLElement | null)?.innerText ?? "").replace(/\s+/g, " ")),
+    [selector, pattern.source, pattern.flags] as const,
+  );
+  return text(page, selector);
+}
+
+/** Seqs of the timeline's rows as they stand in the page, top to bottom. */
+async function rowOrder(page: Page): Promise<number[]> {
+  return page.$$eval("[data-testid=timeline] [role=option][data-seq]", (rows) =>
+    rows.map((r) => ({ seq: Number(r.getAttribute("data-seq")), top: parseFloat((r as HTMLElement).style.top) })).sort((a, b) => a.top - b.top).map((r) => r.seq),
+  );
+}
+
+async function gql<T>(query: string, variables: Record<string, unknown> = {}, token?: string): Promise<T> {
+  const res = await fetch(`${rig.url}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await res.json()) as { data: T; errors?: { message: string }[] };
+  if (body.errors) throw new Error(body.errors.map((e) => e.message).join("; "));
+  return body.data;
+}
+
+async function signIn(page: Page, token: string, who: RegExp): Promise<void> {
+  await page.fill("#token-input", token);
+  await page.click("form.signin button[type=submit]");
+  await waitText(page, "[data-testid=signed-in]", who);
+}
+
+test("a seed race: the cursor on the bad step, state and diff at the cursor, rules switched to patched change the verdict", async () => {
+  const context = await newContext(DESKTOP);
+  const page = await context.newPage();
+  await page.goto(`${rig.url}/`);
+
+  // The trace picker lists the seed races; pick one, then the balance race.
+  await page.waitForSelector("#trace-picker option", { state: "attached" });
+  const options = await page.$$eval("#trace-picker option", (os) => os.map((o) => o.textContent));
+  for (const name of rig.seeded) expect(options.some((o) => o?.startsWith(`${name} · `))).toBe(true);
+  await page.selectOption("#trace-picker", { label: "trim-vs-bg-removal · 12 events" });
+  await waitText(page, "#trace-title", /^trim-vs-bg-removal$/);
+  await waitText(page, "[data-testid=verdict]", /Bug: discard_overwrites_metadata at step #11/);
+  await page.selectOption("#trace-picker", { label: "balance-vs-unused-bg-deletion · 8 events" });
+  await waitText(page, "#trace-title", /^balance-vs-unused-bg-deletion$/);
+
+  // Unpatched: a bug at step 8, in words and with an icon.
+  const verdict = await waitText(page, "[data-testid=verdict]", /Bug: assertion_failure at step #8/);
+  expect(verdict).toContain("✖");
+  expect(verdict).toContain("no extent map for chunk 0xa69c00000");
+  expect(await page.getAttribute("[data-testid=verdict]", "data-verdict")).toBe("BUG");
+  expect(await page.$$eval("[data-testid=timeline] .tl-head, .tl-lanes .tl-head", (h) => h.map((x) => x.textContent))).toEqual(
+    expect.arrayContaining(["A · btrfs [17451]balance · CPU 0", "B · btrfs-cleaner [887]cleaner · CPU 1"]),
+  );
+  expect(await rowOrder(page)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+
+  // Keyboard only: Tab reaches the timeline, the arrow keys move the cursor to the bad step.
+  let reached = false;
+  for (let i = 0; i < 60 && !reached; i++) {
+    await page.keyboard.press("Tab");
+    reached = await page.evaluate(() => document.activeElement?.getAttribute("role") === "listbox");
+  }
+  expect(reached).toBe(true);
+  for (let i = 0; i < 8; i++) await page.keyboard.press("ArrowDown");
+  await waitText(page, "[data-testid=cursor-status]", /after step #8 of 8/);
+  expect(await page.getAttribute("[role=option][data-seq='8']", "aria-selected")).toBe("true");
+  expect(await page.getAttribute("[data-testid=timeline]", "aria-activedescendant")).toBe("tl-row-8");
+  expect(await page.getAttribute("[role=option][data-seq='8']", "aria-label")).toMatch(/^Step 8: A · btrfs \[17451\], remove_chunk bytenr=X; finding: bug, assertion_failure$/);
+  await waitText(page, "#state-title", /State after step #8/);
+  const bg = await waitText(page, "[data-testid=block-groups] li", /X \(0xa69c00000\)/);
+  expect(bg).toMatch(/✖ removed/);
+  expect(bg).toMatch(/in cache tree ○ no/);
+  expect(await text(page, "[data-testid=extent-maps]")).toMatch(/X \(0xa69c00000\).*○ no/);
+  expect(await text(page, "[data-testid=state-panel]")).toMatch(/Bug at #8 \(assertion_failure\)/);
+  expect(await text(page, "[data-testid=cursor-detail]")).toMatch(/Bug \(assertion_failure\): btrfs_remove_chunk: no extent map/);
+  await page.locator("[role=option][data-seq='8']").scrollIntoViewIfNeeded();
+  await shot(page, "timeline-unpatched-bad-step");
+
+  // A click puts the cursor on step 3; mark it, go to the end (End key): the diff between the two.
+  await page.click("[role=option][data-seq='3']");
+  await waitText(page, "[data-testid=cursor-status]", /after step #3 of 8/);
+  await page.click("text=Mark for diff");
+  await waitText(page, "[data-testid=cursor-status]", /diff mark at #3/);
+  await page.focus("[data-testid=timeline]");
+  await page.keyboard.press("End");
+  await waitText(page, "#diff-title", /Diff #3 → #8/);
+  const diff = await waitText(page, "[data-testid=diff-table]", /blockGroups\[X \(0xa69c00000\)\]\.status active removed/);
+  expect(diff).toContain("extentMaps[X (0xa69c00000)].inTree yes no");
+  expect(diff).toContain("blockGroups[X (0xa69c00000)].ro 0 1");
+  await page.locator("[data-testid=diff-panel]").scrollIntoViewIfNeeded();
+  await shot(page, "timeline-diff");
+
+  // Patched: clean; the verdict says what it was; the cleaner's steps wait and move after step 8.
+  await page.click("input[name=rules][value=patched]");
+  const clean = await waitText(page, "[data-testid=verdict]", /Clean: no finding under patched/);
+  expect(clean).toContain("✔");
+  expect(await page.getAttribute("[data-testid=verdict]", "data-verdict")).toBe("CLEAN");
+  expect(await waitText(page, "[data-testid=verdict-change]", /Changed:/)).toBe(
+    "Changed: under unpatched (2015 kernel) it was ✖ Bug: assertion_failure at step #8.",
+  );
+  expect(clean).toContain("4 events waited under these rules: delete_unused_bgs_mutex held by pid 17451");
+  await page.waitForFunction(() => document.querySelectorAll("[data-testid=timeline] .tl-cell.blocked").length > 0);
+  expect(await rowOrder(page)).toEqual([1, 2, 4, 8, 3, 5, 6, 7]);
+  expect(await text(page, "[data-testid=timeline] .tl-cell.blocked")).toBe("‖ waiting: delete_unused_bgs_mutex held by pid 17451");
+  expect(await text(page, "[role=option][data-seq='8']")).toContain("↳ releases #3, #5, #6, #7");
+  expect(await text(page, "[role=option][data-seq='3']")).toContain("‖ moved: after #8");
+  // The rows released by step 8 are under the cursor with it.
+  for (const seq of ["8", "3", "5", "6", "7"]) expect(await page.getAttribute(`[role=option][data-seq='${seq}']`, "aria-selected")).toBe("true");
+
+  // Back to step 4 with the arrow keys: balance holds the mutex, the cleaner waits for it.
+  await page.focus("[data-testid=timeline]");
+  await page.keyboard.press("ArrowUp");
+  await waitText(page, "[data-testid=cursor-status]", /after step #4 of 8 · rules patched/);
+  const mutexes = await waitText(page, "[data-testid=mutexes]", /held by/);
+  expect(mutexes).toBe("delete_unused_bgs_mutex: held by A (btrfs [17451]) · waiting: B (btrfs-cleaner [887])");
+  expect(await text(page, "[data-testid=actors]")).toContain("B (btrfs-cleaner [887]): ‖ blocked on delete_unused_bgs_mutex held by pid 17451");
+  await shot(page, "timeline-patched");
+
+  // In recorded order the waiting steps stay in place, marked.
+  await page.click("text=as recorded");
+  await page.waitForFunction(() => document.querySelector("[role=option][data-seq='3']")?.textContent?.includes("waits until #8"));
+  expect(await rowOrder(page)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+
+  // One fix alone: only the one for this race cures it.
+  await page.click("input[name=rules][value=pin-chunks-during-trim]");
+  await waitText(page, "[data-testid=verdict]", /Bug: assertion_failure at step #8 under only fix pin-chunks-during-trim/);
+  expect(await waitText(page, "[data-testid=verdict-change]", /under patched/)).toBe("Changed: under patched (all four fixes) it was ✔ Clean: no finding.");
+  await page.click("input[name=rules][value=delete-unused-bgs-mutex]");
+  await waitText(page, "[data-testid=verdict]", /Clean: no finding under only fix delete-unused-bgs-mutex/);
+  expect(page.url()).toContain("rules=delete-unused-bgs-mutex");
+  await context.close();
+});
+
+test("import: a race log dropped on the page, a real 7 MB log with upload progress", async () => {
+  expect(existsSync(REAL_LOG)).toBe(true); // shared/traces beside the repository
+  const context = await newContext(DESKTOP);
+  const page = await context.newPage();
+  await page.goto(`${rig.url}/#/import`);
+  await page.waitForSelector("[data-testid=drop-zone]");
+  await shot(page, "import");
+
+  // Drag and drop: a DataTransfer holding the log as a File, dropped on the zone.
+  await page.fill("#import-name", "dropped-trim-race");
+  const log = readFileSync(RACE_LOG, "utf8");
+  const transfer = await page.evaluateHandle((content) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([content], "trim-vs-bg-removal.trace", { type: "text/plain" }));
+    return dt;
+  }, log);
+  await page.dispatchEvent("[data-testid=drop-zone]", "dragenter", { dataTransfer: transfer });
+  await page.dispatchEvent("[data-testid=drop-zone]", "dragover", { dataTransfer: transfer });
+  expect(await text(page, "[data-testid=drop-zone]")).toContain("Drop the log to import it");
+  await page.dispatchEvent("[data-testid=drop-zone]", "drop", { dataTransfer: transfer });
+  const done = await waitText(page, "[data-testid=import-done]", /Imported dropped-trim-race/);
+  const stored = await gql<{ trace: { version: number; format: string; sourceHash: string } | null }>(`query($t: ID!) { trace(id: $t) { version format sourceHash } }`, { t: "dropped-trim-race" });
+  expect(stored.trace).not.toBeNull();
+  expect(done).toBe(`✔ Imported dropped-trim-race from trim-vs-bg-removal.trace: ${stored.trace!.version} events from ${log.split("\n").filter((l, i, a) => i < a.length - 1 || l !== "").length} lines. Open its timeline →`);
+  expect(stored.trace!.format).toMatch(/^ftrace-/);
+  await shot(page, "import-done");
+  await page.click("text=Open its timeline");
+  await waitText(page, "#trace-title", /^dropped-trim-race$/);
+  await waitText(page, "[data-testid=verdict]", /Bug: discard_overwrites_metadata at step #\d+ under unpatched/);
+  await page.click("input[name=rules][value=pin-chunks-during-trim]");
+  await waitText(page, "[data-testid=verdict]", /Clean: no finding under only fix pin-chunks-during-trim/);
+
+  // A real log, chosen with the file picker, sent at 4 MiB/s: the progress shows.
+  await page.goto(`${rig.url}/#/import`);
+  await page.waitForSelector("[data-testid=drop-zone]");
+  const cdp = await context.newCDPSession(page);
+  await cdp.send("Network.enable");
+  await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 4 * 1024 * 1024 });
+  await page.evaluate(() => {
+    const seen: string[] = [];
+    (window as unknown as { statuses: string[] }).statuses = seen;
+    new MutationObserver(() => {
+      const t = document.querySelector("[data-testid=import-status]")?.textContent ?? "";
+      if (t && seen[seen.length - 1] !== t) seen.push(t);
+    }).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+  });
+  await page.setInputFiles("#import-file", REAL_LOG);
+  // For the picture: the bar part-way (or, should the upload have been quicker than the poll, the result).
+  await page.waitForFunction(
+    () => ((document.querySelector("[data-testid=upload-progress]") as HTMLProgressElement | null)?.value ?? 0) > 0 || document.querySelector("[data-testid=import-done]") !== null,
+  );
+  await shot(page, "import-progress");
+  const real = await waitText(page, "[data-testid=import-done]", /balance-events\.trace: \d+ events from \d+ lines/);
+  const statuses = await page.evaluate(() => (window as unknown as { statuses: string[] }).statuses);
+  const percents = statuses.flatMap((s) => /^Uploading balance-events\.trace: .* \((\d+)%\)/.exec(s)?.[1] ?? []).map(Number);
+  expect(percents.some((p) => p > 0 && p < 100)).toBe(true);
+  expect(percents).toEqual([...percents].sort((a, b) => a - b));
+  expect(statuses.some((s) => /Uploaded balance-events\.trace \(7\.4 MiB\); importing…/.test(s))).toBe(true);
+  const realTrace = await gql<{ trace: { version: number } }>(`{ trace(id: "balance-events.trace") { version } }`);
+  expect(real).toContain(`${realTrace.trace.version} events from ${readFileSync(REAL_LOG, "utf8").trimEnd().split("\n").length} lines`);
+  await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+
+  // Its timeline: hundreds of events, many tasks: one lane per CPU, only the rows in view drawn.
+  await page.click("text=Open its timeline");
+  await waitText(page, "#trace-title", /^balance-events\.trace$/);
+  await waitText(page, "[data-testid=verdict]", /under unpatched/);
+  await page.waitForSelector("[data-testid=timeline] [role=option][data-seq='1']");
+  const lanes = await page.$$eval(".tl-lanes .tl-head .lane-label", (l) => l.map((x) => x.textContent));
+  expect(lanes.every((l) => /^CPU /.test(l ?? ""))).toBe(true);
+  const drawn = await page.$$eval("[data-testid=timeline] [role=option]", (r) => r.length);
+  expect(drawn).toBeGreaterThan(5);
+  expect(drawn).toBeLessThan(realTrace.trace.version);
+  expect(await page.getAttribute("[data-testid=timeline]", "aria-label")).toContain(`${realTrace.trace.version} events`);
+  await page.focus("[data-testid=timeline]");
+  await page.keyboard.press("End");
+  await waitText(page, "[data-testid=cursor-status]", new RegExp(`after step #${realTrace.trace.version} of ${realTrace.trace.version}`));
+  await page.waitForSelector(`[role=option][data-seq='${realTrace.trace.version}'][aria-selected=true]`);
+  await waitText(page, "#state-title", new RegExp(`State after step #${realTrace.trace.version}`));
+  await shot(page, "timeline-real-log");
+  await context.close();
+});
+
+test("exercises: a student solves be-the-scheduler by dragging and with the keyboard; the instructor sees the gradebook", async () => {
+  const context = await newContext(DESKTOP);
+  const page = await context.newPage();
+  await page.goto(`${rig.url}/#/exercises`);
+  await waitText(page, "#exercises-title", /Exercises/);
+  await page.waitForSelector("[data-exercise=sched-balance]");
+  // A wrong token is refused and said so.
+  await page.fill("#token-input", `rl_${"x".repeat(43)}`);
+  await page.click("form.signin button[type=submit]");
+  await waitText(page, "#signin-error", /Sign-in failed: .*token/);
+  // The browser logs the refused request (HTTP 401): expected here, and only here.
+  const refused = pageErrors.filter((e) => /status of 401/.test(e));
+  expect(refused).toHaveLength(1);
+  pageErrors.splice(pageErrors.indexOf(refused[0]!), 1);
+  await signIn(page, tokens.student, /Ada Student · student · os101/);
+
+  await page.click("[data-exercise=sched-balance]");
+  await waitText(page, "#exercise-title", /Be the scheduler: balance and the cleaner/);
+  expect(await text(page, "[data-testid=schedule-text]")).toBe("A A A A B B B B");
+
+  // The starting order is not the answer: graded, with the reasons.
+  await page.click("[data-testid=submit-answer]");
+  await waitText(page, "[data-testid=feedback]", /Not yet · attempt 1/);
+  expect(await page.getAttribute("[data-testid=feedback]", "data-correct")).toBe("false");
+  expect(await page.$$eval("[data-testid=feedback] .checks li.failed", (l) => l.length)).toBeGreaterThan(0);
+
+  // A hint, one at a time.
+  await page.click("text=Show hint 1 of 3");
+  const hint = await waitText(page, "[data-testid=hints]", /\S/);
+  expect(hint).toBe("The failure is an ASSERT in btrfs_remove_chunk when the chunk's extent map is missing.");
+  await waitText(page, "#hints-title", /1 of 3 shown/);
+
+  // Drag B1 by its handle up above A3.
+  const handle = page.locator("[data-testid=handle-B1]");
+  const target = page.locator("li[data-step=A3]");
+  const from = (await handle.boundingBox())!;
+  const to = (await target.boundingBox())!;
+  await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(from.x + from.width / 2, to.y + to.height * 0.25, { steps: 12 });
+  await page.mouse.up();
+  await waitText(page, "[data-testid=schedule-text]", /^A A B A A B B B$/);
+
+  // With the keyboard: A4 picked up with Space, three steps down, dropped with Space.
+  await page.focus("li[data-step=A4]");
+  await page.keyboard.press("Space");
+  expect(await page.getAttribute("li[data-step=A4]", "aria-label")).toMatch(/\(picked up\)$/);
+  for (let i = 0; i < 3; i++) await page.keyboard.press("ArrowDown");
+  await page.keyboard.press("Space");
+  await waitText(page, "[data-testid=schedule-text]", /^A A B A B B B A$/);
+  // A step cannot pass its own actor's step: Alt+↑ on B2 stops after B1.
+  await page.focus("li[data-step=B2]");
+  await page.keyboard.press("Alt+ArrowUp");
+  await page.keyboard.press("Alt+ArrowUp");
+  await waitText(page, ".scheduler", /B2 stays after B1: an actor's steps keep their order/);
+  expect(await text(page, "[data-testid=schedule-text]")).toBe("A A B B A B B A");
+  await page.keyboard.press("Alt+ArrowDown");
+  await waitText(page, "[data-testid=schedule-text]", /^A A B A B B B A$/);
+
+  await page.click("[data-testid=submit-answer]");
+  const feedback = await waitText(page, "[data-testid=feedback]", /Correct · attempt 2 · score 100%/);
+  expect(await page.getAttribute("[data-testid=feedback]", "data-correct")).toBe("true");
+  expect(await page.$$eval("[data-testid=feedback] .checks li.failed", (l) => l.length)).toBe(0);
+  expect(feedback).toMatch(/delete-unused-bgs-mutex/);
+  await page.locator("[data-testid=feedback]").scrollIntoViewIfNeeded();
+  await shot(page, "exercise-scheduler-correct");
+  // What the server recorded: both attempts, the student's own.
+  const mine = await gql<{ mySubmissions: { correct: boolean; answer: unknown }[] }>(`{ mySubmissions(exercise: "sched-balance") { correct answer } }`, {}, tokens.student);
+  expect(mine.mySubmissions.map((s) => s.correct)).toEqual([false, true]);
+  expect(JSON.stringify(mine.mySubmissions[1]!.answer)).toContain('"A1","A2","B1","A3","B2","B3","B4","A4"');
+
+  // The instructor: the gradebook tab, the student's row.
+  await page.click("text=Sign out");
+  await signIn(page, tokens.instructor, /Prof Liskov · instructor · os101/);
+  await page.click("nav >> text=Gradebook");
+  await waitText(page, "#gradebook-title", /Gradebook · os101/);
+  const row = page.locator("[data-testid=gradebook] tbody tr", { hasText: "sched-balance" });
+  await row.waitFor();
+  const cells = await row.locator("td").allTextContents();
+  const head = await page.locator("[data-testid=gradebook] thead th").allTextContents();
+  const col = (name: string) => cells[head.indexOf(name)];
+  expect(col("student")).toBe(tokens.studentName);
+  expect(col("attempts")).toBe("2");
+  expect(col("hints_used")).toBe("1");
+  expect(col("correct")).toBe("✔ yes");
+  expect(col("best_score")).toBe("1");
+  await shot(page, "gradebook");
+  await context.close();
+});
+
+test("a phone-sized screen: the timeline, the scheduler and the import fit, nothing scrolls sideways", async () => {
+  const context = await newContext(PHONE);
+  const page = await context.newPage();
+  const noSideways = () => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+
+  await page.goto(`${rig.url}/#/timeline/balance-vs-unused-bg-deletion?rules=patched&at=8`);
+  await waitText(page, "[data-testid=verdict]", /Clean: no finding under patched/);
+  await page.waitForSelector("[role=option][data-seq='8'][aria-selected=true]");
+  expect(await noSideways()).toBe(true);
+  await shot(page, "timeline-patched");
+  await page.locator("[data-testid=timeline]").scrollIntoViewIfNeeded();
+  await shot(page, "timeline-lanes");
+  await page.locator("[data-testid=state-panel]").scrollIntoViewIfNeeded();
+  await shot(page, "state");
+
+  await page.goto(`${rig.url}/#/timeline/balance-vs-unused-bg-deletion?at=8`);
+  await waitText(page, "[data-testid=verdict]", /Bug: assertion_failure at step #8/);
+  expect(await noSideways()).toBe(true);
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await shot(page, "timeline-unpatched");
+  await page.locator("[role=option][data-seq='8']").scrollIntoViewIfNeeded();
+  await shot(page, "timeline-unpatched-bad-step");
+
+  await page.goto(`${rig.url}/#/import`);
+  await page.waitForSelector("[data-testid=drop-zone]");
+  expect(await noSideways()).toBe(true);
+  await shot(page, "import");
+
+  // The scheduler by touch: the ▲ buttons.
+  await page.goto(`${rig.url}/#/exercises`);
+  await signIn(page, tokens.student, /Ada Student/);
+  await page.goto(`${rig.url}/#/exercises/sched-trim`);
+  await waitText(page, "#exercise-title", /\S/);
+  const before = await text(page, "[data-testid=schedule-text]");
+  const second = (await page.$$eval("li[data-step]", (l) => l.map((x) => x.getAttribute("data-step"))))
+    .find((id, i, all) => i > 0 && id![0] !== all[i - 1]![0])!;
+  await page.tap(`button[aria-label="Move ${second} up"]`);
+  await page.waitForFunction((b) => document.querySelector("[data-testid=schedule-text]")?.textContent !== b, before);
+  expect(await noSideways()).toBe(true);
+  await shot(page, "exercise-scheduler");
+  await context.close();
+});
+
+test("every request went to the test server; no page error", () => {
+  const origin = new URL(rig.url).origin;
+  expect(requested.length).toBeGreaterThan(20);
+  const elsewhere = requested.filter((u) => !u.startsWith(`${origin}/`) && !u.startsWith("data:") && !u.startsWith("blob:"));
+  expect(elsewhere).toEqual([]);
+  expect(new URL(origin).hostname).toBe("127.0.0.1");
+  expect(pageErrors).toEqual([]);
+});
