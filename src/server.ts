@@ -36,7 +36,7 @@ import {
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import { DomainError } from "./errors.ts";
-import { createRequestContext, DEFAULT_LIMITS, type ApiDeps, type ApiLimits, type ImportOptions, type RequestContext } from "./resolvers/context.ts";
+import { authorizeTraceWrite, createRequestContext, DEFAULT_LIMITS, type ApiDeps, type ApiLimits, type ImportOptions, type RequestContext } from "./resolvers/context.ts";
 import { domainCause, errorBody, formatError, HTTP_STATUS, toGraphQLError, type ErrorFormatting } from "./resolvers/errors.ts";
 import { buildApiSchema } from "./resolvers/index.ts";
 import { checkLimits } from "./resolvers/limits/index.ts";
@@ -211,6 +211,13 @@ function boolParam(v: string | null | undefined): boolean {
   return v != null && /^(1|true|yes|on)$/i.test(v);
 }
 
+/** The request has a body that was not read to its end. */
+function bodyUnread(req: http.IncomingMessage): boolean {
+  const length = req.headers["content-length"];
+  const hasBody = req.headers["transfer-encoding"] !== undefined || (length !== undefined && length !== "0");
+  return hasBody && !req.readableEnded;
+}
+
 function headersOf(req: http.IncomingMessage): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
   for (const [key, value] of Object.entries(req.headers)) out[key] = Array.isArray(value) ? value.join(", ") : value;
@@ -362,6 +369,8 @@ export async function buildServer(deps: ApiDeps, options: ServerOptions = {}): P
         "upload: send a non-simple Content-Type (e.g. application/octet-stream) or an X-Racelab-Upload header",
       );
     }
+    // Before a byte of the body is read: a refused client must not get to send a gigabyte first.
+    await authorizeTraceWrite(await createRequestContext(deps, limits, { headers: headersOf(req) }), "upload");
     const declared = Number(req.headers["content-length"]);
     if (Number.isFinite(declared) && declared > limits.maxUploadBytes) throw tooLarge("upload", limits.maxUploadBytes);
     const dir = mkdtempSync(path.join(os.tmpdir(), "racelab-upload-"));
@@ -423,8 +432,8 @@ export async function buildServer(deps: ApiDeps, options: ServerOptions = {}): P
           return;
         }
         const failure = domain ?? new DomainError("INTERNAL", formatting.maskInternal ? "internal error" : `internal error: ${String((err as Error)?.message ?? err)}`);
-        // The unread rest of an oversized body would otherwise be taken for the next request.
-        sendError(res, failure, failure.code === "PAYLOAD_TOO_LARGE" ? { connection: "close" } : {});
+        // The unread rest of a body (oversized, or refused before reading) would otherwise be taken for the next request.
+        sendError(res, failure, bodyUnread(req) ? { connection: "close" } : {});
       })
       .finally(() => inFlight.delete(work));
     inFlight.add(work);

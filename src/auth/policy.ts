@@ -9,6 +9,10 @@
  *   instructor  its courses (the one it was added to and those it created):
  *               exercises with their keys, every submission, the gradebook;
  *               creates courses and exercises; sees the library's keys
+ *
+ * Writes to the trace store (import, append, fork, delete, upload) change what
+ * every course sees: instructors only — except on a database without users,
+ * which is one person's own (a kernel engineer's laptop), where anyone may.
  */
 import { DomainError } from "../errors.ts";
 import type { Viewer } from "./viewer.ts";
@@ -60,4 +64,12 @@ export function requireInstructorOf(v: Viewer, course: CourseRef, what: string):
   const u = requireInstructor(v, what);
   if (!isMember(u, course)) throw new DomainError("FORBIDDEN", `${what}: not an instructor of this course`);
   return u;
+}
+
+/** Throws unless `v` may write to the trace store (see the top of this file). */
+export function requireTraceWriter(v: Viewer, databaseHasUsers: boolean, what: string): void {
+  if (!databaseHasUsers || isInstructor(v)) return;
+  const why = `${what}: on a server with users, only instructors write traces`;
+  if (v.kind !== "user") throw new DomainError("UNAUTHENTICATED", `${why}; sign in with an instructor's bearer token`);
+  throw new DomainError("FORBIDDEN", why);
 }

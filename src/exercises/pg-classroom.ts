@@ -125,6 +125,11 @@ export class PgClassroomStore {
     return u ? userRow(u) : null;
   }
 
+  /** Whether anyone was ever given a token: a database without users is one person's own. */
+  async hasUsers(): Promise<boolean> {
+    return (await this.prisma.user.findFirst({ select: { id: true } })) !== null;
+  }
+
   async listUsers(courseId?: string): Promise<UserRow[]> {
     const rows = await this.prisma.user.findMany({ where: courseId ? { courseId } : {}, orderBy: [{ name: "asc" }, { createdAt: "asc" }] });
     return rows.map(userRow);

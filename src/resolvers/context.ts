@@ -75,6 +75,12 @@ export interface ApiModule {
   readonly resolvers: Readonly<Record<string, unknown>>;
   readonly context?: (request: RequestInfo) => Promise<Record<string, unknown>> | Record<string, unknown>;
   readonly fieldWeights?: Readonly<Record<string, number>>;
+  /**
+   * Refuses (throws) a write to the trace store — import, append, fork,
+   * delete, upload — that this request may not make. `ctx` is the request's
+   * context (with what every module's `context` added); `what` names the write.
+   */
+  readonly authorizeTraceWrite?: (ctx: Readonly<Record<string, unknown>>, what: string) => Promise<void> | void;
 }
 
 export interface ApiDeps {
@@ -118,6 +124,11 @@ export interface RequestContext extends ApiDeps {
  * A fresh context per request (HTTP) or per subscription (graphql-ws):
  * loaders cache per request only; modules add their fields.
  */
+/** Runs every module's `authorizeTraceWrite`: GraphQL's trace mutations and POST /upload call it before writing. */
+export async function authorizeTraceWrite(ctx: RequestContext, what: string): Promise<void> {
+  for (const m of ctx.modules ?? []) await m.authorizeTraceWrite?.(ctx as unknown as Record<string, unknown>, what);
+}
+
 export async function createRequestContext(deps: ApiDeps, limits: ApiLimits, request: RequestInfo = { headers: {} }): Promise<RequestContext> {
   const extra = await Promise.all((deps.modules ?? []).map((m) => m.context?.(request) ?? {}));
   return Object.assign({}, ...extra, deps, { limits, loaders: createLoaders(deps) }) as RequestContext;

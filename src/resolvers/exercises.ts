@@ -17,9 +17,9 @@ import { viewerFromToken } from "../auth/viewer.ts";
 import { classroomFor } from "../exercises/service.ts";
 import type { ApiModule } from "./context.ts";
 import { toGraphQLError } from "./errors.ts";
-import { canSeeKey, isInstructorOf, requireInstructor, type UserViewer } from "../auth/policy.ts";
+import { canSeeKey, isInstructor, isInstructorOf, requireInstructor, requireTraceWriter, type UserViewer } from "../auth/policy.ts";
 import type { Viewer } from "../auth/viewer.ts";
-import type { CourseRow, UserRow } from "../exercises/pg-classroom.ts";
+import { PgClassroomStore, type CourseRow, type UserRow } from "../exercises/pg-classroom.ts";
 import type { ClassroomService, ExerciseHandle, HintView, SubmissionView } from "../exercises/service.ts";
 import { keyView, publicView, type ExerciseView } from "../exercises/view.ts";
 import type { ExerciseKind } from "../exercises/types.ts";
@@ -205,11 +205,16 @@ export function classroomModule(
   opts: { libraryDir?: string; classroom?: ClassroomService } = {},
 ): ApiModule {
   const classroom = opts.classroom ?? classroomFor(db, store, opts.libraryDir);
+  const accounts = new PgClassroomStore(db);
   return {
     name: "classroom",
     typeDefs: exercisesTypeDefs,
     resolvers: exercisesResolvers,
     fieldWeights: EXERCISES_FIELD_WEIGHTS,
+    authorizeTraceWrite: async (ctx, what) => {
+      const { viewer } = ctx as unknown as ClassroomContext;
+      if (!isInstructor(viewer)) requireTraceWriter(viewer, await accounts.hasUsers(), what);
+    },
     context: async (request) => {
       try {
         return { viewer: await viewerFromToken(db, request.headers.authorization), classroom } satisfies ClassroomContext;

@@ -8,6 +8,7 @@ import { decodeEvent, EventValidationError } from "../events/catalog.ts";
 import type { NewTrace, TraceInfo } from "../events/store.ts";
 import type { RaceEvent, StoredEvent } from "../events/types.ts";
 import type { EventInput, MutationResolvers } from "./generated.ts";
+import { authorizeTraceWrite } from "./context.ts";
 import { FieldError } from "./errors.ts";
 import { forgetTrace, requireTrace, seqArg } from "./shared.ts";
 
@@ -35,6 +36,7 @@ function withoutSeq({ seq: _seq, ...event }: StoredEvent): RaceEvent {
 
 export const mutationResolvers: MutationResolvers = {
   importTrace: async (_root, { name, text, format, skipInvalid }, ctx) => {
+    await authorizeTraceWrite(ctx, "Mutation.importTrace");
     if (name != null && name.trim() === "") throw new FieldError("name", "must not be empty");
     const report = await ctx.importer.importText(text, { name, format, skipInvalid: skipInvalid ?? false });
     ctx.loaders.trace.prime(report.trace.id, report.trace);
@@ -42,6 +44,7 @@ export const mutationResolvers: MutationResolvers = {
   },
 
   appendEvents: async (_root, args, ctx) => {
+    await authorizeTraceWrite(ctx, "Mutation.appendEvents");
     const trace = await requireTrace(ctx, args.trace);
     if (args.expectedVersion < 0) throw new FieldError("expectedVersion", `${args.expectedVersion} is negative`);
     if (args.events.length === 0) throw new FieldError("events", "give at least one event");
@@ -60,6 +63,7 @@ export const mutationResolvers: MutationResolvers = {
   },
 
   forkTrace: async (_root, args, ctx) => {
+    await authorizeTraceWrite(ctx, "Mutation.forkTrace");
     const origin = await requireTrace(ctx, args.trace);
     const atSeq = seqArg("atSeq", args.atSeq, origin);
     if (args.name.trim() === "") throw new FieldError("name", "must not be empty");
@@ -89,6 +93,7 @@ export const mutationResolvers: MutationResolvers = {
   },
 
   deleteTrace: async (_root, args, ctx) => {
+    await authorizeTraceWrite(ctx, "Mutation.deleteTrace");
     const trace = await requireTrace(ctx, args.trace);
     if (!(await ctx.store.deleteTrace(trace.id))) {
       throw new FieldError("trace", `no trace ${JSON.stringify(args.trace)}`, { code: "NOT_FOUND" });

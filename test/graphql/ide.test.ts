@@ -91,6 +91,8 @@ describe("in headless Chromium", () => {
     const page = await context.newPage();
     page.on("pageerror", (e) => errors.push(String(e)));
     page.on("worker", (w) => w.on("console", () => {}));
+    // Monaco starts its GraphQL worker when it gets round to it (later on a busy machine): wait for it.
+    const graphqlWorker = context.waitForEvent("request", { predicate: (r) => r.url().endsWith("/graphql/ide/graphql.worker.js"), timeout: 60_000 });
     await page.goto(`${rig.url}/graphql`, { waitUntil: "networkidle" });
     await page.locator(".graphiql-container").waitFor({ timeout: 30_000 });
     await page.locator(".graphiql-query-editor .monaco-editor").first().waitFor({ timeout: 30_000 });
@@ -99,6 +101,7 @@ describe("in headless Chromium", () => {
     await page.locator(".graphiql-response").getByText("totalCount").first().waitFor({ timeout: 30_000 });
     const response = await page.locator(".graphiql-response").innerText();
     expect(response).toMatch(/balance-vs-unused-bg-deletion/);
+    await graphqlWorker;
     await page.waitForLoadState("networkidle");
     await context.close();
 
@@ -110,9 +113,9 @@ describe("in headless Chromium", () => {
       return host !== "127.0.0.1" && host !== "localhost";
     });
     expect(outside).toEqual([]);
-    // Monaco's workers and the schema came from us.
-    expect(requests.some((u) => u.endsWith("/graphql/ide/graphql.worker.js"))).toBe(true);
-  });
+    // Monaco's GraphQL worker came from us.
+    expect(requests.filter((u) => u.endsWith("/graphql/ide/graphql.worker.js")).length).toBeGreaterThan(0);
+  }, 150_000);
 });
 
 describe("example operations", () => {

@@ -5,7 +5,8 @@
  *
  *   - a seed race: cursor to the bad step by keyboard, state and diff at the
  *     cursor, rules switched to patched: the verdict changes, the timeline reorders;
- *   - importing logs: a race log by drag and drop, a real 7 MB log with upload progress;
+ *   - importing logs (a classroom server: instructors only — a student is refused):
+ *     a race log by drag and drop, a real 7 MB log with upload progress;
  *   - exercises: a student solves *be the scheduler* by dragging and with the
  *     keyboard, with feedback and a hint; the instructor sees it in the gradebook;
  *   - the same views at a phone's size, without sideways scrolling of the page;
@@ -216,7 +217,7 @@ test("a seed race: the cursor on the bad step, state and diff at the cursor, rul
   await context.close();
 });
 
-test("import: a race log dropped on the page, a real 7 MB log with upload progress", async () => {
+test("import: refused to a student, a race log dropped on the page by the instructor, a real 7 MB log with upload progress", async () => {
   expect(existsSync(REAL_LOG)).toBe(true); // shared/traces beside the repository
   const context = await newContext(DESKTOP);
   const page = await context.newPage();
@@ -235,6 +236,13 @@ test("import: a race log dropped on the page, a real 7 MB log with upload progre
   await page.dispatchEvent("[data-testid=drop-zone]", "dragenter", { dataTransfer: transfer });
   await page.dispatchEvent("[data-testid=drop-zone]", "dragover", { dataTransfer: transfer });
   expect(await text(page, "[data-testid=drop-zone]")).toContain("Drop the log to import it");
+  // This server has a classroom: a student may not add traces, and the page says why.
+  await signIn(page, tokens.student, /Ada Student/);
+  await page.dispatchEvent("[data-testid=drop-zone]", "drop", { dataTransfer: transfer });
+  await waitText(page, "[data-testid=import-status] [role=alert]", /Import of trim-vs-bg-removal\.trace failed: upload: on a server with users, only instructors write traces$/);
+  expect(await gql<{ trace: unknown }>(`{ trace(id: "dropped-trim-race") { id } }`)).toEqual({ trace: null });
+  await page.click("[data-testid=signed-in] button");
+  await signIn(page, tokens.instructor, /Prof Liskov/);
   await page.dispatchEvent("[data-testid=drop-zone]", "drop", { dataTransfer: transfer });
   const done = await waitText(page, "[data-testid=import-done]", /Imported dropped-trim-race/);
   const stored = await gql<{ trace: { version: number; format: string; sourceHash: string } | null }>(`query($t: ID!) { trace(id: $t) { version format sourceHash } }`, { t: "dropped-trim-race" });
@@ -431,11 +439,12 @@ test("a phone-sized screen: the timeline, the scheduler and the import fit, noth
   await context.close();
 });
 
-test("every request went to the test server; no page error", () => {
+test("every request went to the test server; no page error but the refused upload", () => {
   const origin = new URL(rig.url).origin;
   expect(requested.length).toBeGreaterThan(20);
   const elsewhere = requested.filter((u) => !u.startsWith(`${origin}/`) && !u.startsWith("data:") && !u.startsWith("blob:"));
   expect(elsewhere).toEqual([]);
   expect(new URL(origin).hostname).toBe("127.0.0.1");
-  expect(pageErrors).toEqual([]);
+  // The one failed request is the import test's upload refused to a student (the browser logs its 403).
+  expect(pageErrors).toEqual(["console: Failed to load resource: the server responded with a status of 403 (Forbidden)"]);
 });
