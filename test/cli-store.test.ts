@@ -7,19 +7,11 @@ import { main } from "../src/cli/main.ts";
 import { COMMANDS } from "../src/cli/commands/index.ts";
 import { encodeEvent } from "../src/events/catalog.ts";
 import { racelab } from "./helpers/cli.ts";
-import { freshDatabase, type TestDatabase } from "./helpers/db.ts";
+import { databaseForFile } from "./helpers/db.ts";
 import { setRo, varietyOfEvents } from "./helpers/events.ts";
 
-let t: TestDatabase;
-let run: (args: string[]) => ReturnType<typeof racelab>;
-
-beforeAll(async () => {
-  t = await freshDatabase();
-  run = (args) => racelab(args, { env: t.env });
-}, 180_000);
-afterAll(async () => {
-  await t?.drop();
-});
+const t = databaseForFile();
+const run = (args: string[]) => racelab(args, { env: t.env });
 
 /** main() in this process, for the answers that need no database. */
 async function inProcess(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -7,20 +7,14 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
-import { DomainError } from "../src/errors.ts";
 import { checksum, loadMigrations, migrate, MIGRATIONS_DIR } from "../src/db/migrate.ts";
-import { freshDatabase, tempDataDir, testServerUrl, createServerDatabase, testPool, type TestDatabase } from "./helpers/db.ts";
+import { databaseForFile, tempDataDir, testServerUrl, createServerDatabase, testPool } from "./helpers/db.ts";
+import { rejection } from "./helpers/errors.ts";
 import { readPrismaSchema } from "./helpers/prisma-schema.ts";
 import { racelab, ROOT } from "./helpers/cli.ts";
 const names = loadMigrations().map((m) => m.name);
 
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await freshDatabase({ migrate: false });
-}, 180_000);
-afterAll(async () => {
-  await t?.drop();
-});
+const t = databaseForFile({ migrate: false });
 
 async function history(pool: pg.Pool) {
   const { rows } = await pool.query(
@@ -136,10 +130,8 @@ test("an applied migration whose file changed is a clear error", async () => {
   try {
     const file = path.join(dir, names[0]!, "migration.sql");
     fs.appendFileSync(file, "\n-- edited after the fact\n");
-    const err = await migrate(t.db.pool, { dir }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(DomainError);
-    expect((err as DomainError).code).toBe("DATABASE");
-    expect((err as DomainError).message).toContain(`migration ${names[0]} was modified after it was applied: checksum of ${file} is ${checksum(fs.readFileSync(file))}`);
+    const err = await rejection(migrate(t.db.pool, { dir }), "DATABASE");
+    expect(err.message).toContain(`migration ${names[0]} was modified after it was applied: checksum of ${file} is ${checksum(fs.readFileSync(file))}`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -151,9 +143,8 @@ test("a failing migration leaves nothing of itself behind and says which one fai
     const bad = "29991231000000_broken";
     fs.mkdirSync(path.join(dir, bad));
     fs.writeFileSync(path.join(dir, bad, "migration.sql"), 'CREATE TABLE "half_done" ("id" INTEGER);\nALTER TABLE "no_such_table" ADD COLUMN "x" INTEGER;\n');
-    const err = await migrate(t.db.pool, { dir }).catch((e: unknown) => e);
-    expect((err as DomainError).code).toBe("DATABASE");
-    expect((err as DomainError).message).toMatch(/^migration 29991231000000_broken failed: relation "no_such_table" does not exist$/);
+    const err = await rejection(migrate(t.db.pool, { dir }), "DATABASE");
+    expect(err.message).toMatch(/^migration 29991231000000_broken failed: relation "no_such_table" does not exist$/);
     const { rows } = await t.db.pool.query("SELECT to_regclass('half_done') AS t, (SELECT count(*) FROM _prisma_migrations WHERE migration_name = $1)::int AS n", [bad]);
     expect(rows[0]).toEqual({ t: null, n: 0 });
   } finally {

@@ -2,20 +2,13 @@
  * The PostgreSQL event store against a real PostgreSQL: a server database of
  * its own with TEST_DATABASE_URL/DATABASE_URL, the embedded one otherwise.
  */
-import { DomainError } from "../src/errors.ts";
 import type { RaceEvent } from "../src/events/types.ts";
-import { freshDatabase, type TestDatabase } from "./helpers/db.ts";
+import { DomainError } from "../src/errors.ts";
+import { databaseForFile } from "./helpers/db.ts";
+import { rejection } from "./helpers/errors.ts";
 import { origin, setRo, varietyOfEvents } from "./helpers/events.ts";
 
-let t: TestDatabase;
-
-beforeAll(async () => {
-  t = await freshDatabase({ poolSize: 24 });
-}, 180_000);
-
-afterAll(async () => {
-  await t?.drop();
-});
+const t = databaseForFile({ poolSize: 24 });
 
 const newTrace = (name: string, hash: string | null = null) =>
   t.store.createTrace({ name, source: { file: hash ? `${name}.trace` : null, hash, format: "api" } });
@@ -23,17 +16,6 @@ const newTrace = (name: string, hash: string | null = null) =>
 async function countRows(table: "events" | "snapshots", traceId: string): Promise<number> {
   const { rows } = await t.db.pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${table} WHERE trace_id = $1`, [traceId]);
   return Number(rows[0]!.n);
-}
-
-/** The error a promise rejects with (fails the test if it resolves). */
-async function rejection(p: Promise<unknown>): Promise<DomainError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(DomainError);
-    return err as DomainError;
-  }
-  throw new Error("expected a rejection");
 }
 
 describe("append and read", () => {

@@ -6,7 +6,8 @@
  * catalog (`decodeEvent`); reading decodes with it again, which restores the
  * bigints, so what is read back equals what was written.
  */
-import { CHAIN_KINDS, decodeEvent, EVENT_CATALOG, EventValidationError, isEventType, type EventTypeEntry } from "./catalog.ts";
+import type { z } from "zod";
+import { bytes, CHAIN_KINDS, decodeEvent, EVENT_CATALOG, EventValidationError, isEventType, type EventTypeEntry } from "./catalog.ts";
 import type { ChainKind, ChainRef, EventOrigin, EventType, RaceEvent, StoredEvent } from "./types.ts";
 
 const INT4_MAX = 2 ** 31 - 1;
@@ -90,6 +91,7 @@ function checkRange(field: string, v: number | null, max: number): void {
 const EVENT_KEYS = new Set(["type", "data", "origin", "chain"]);
 const ORIGIN_KEYS = ["line", "lineSeq", "pid", "comm", "cpu", "ts"] as const;
 const U64_MAX = (1n << 64n) - 1n;
+const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
 const isCount = (v: unknown, min = 0): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= min;
 
 /**
@@ -102,7 +104,7 @@ function plainOrigin(o: unknown): EventOrigin | null {
   if (typeof o !== "object" || o === null) return null;
   const x = o as Record<string, unknown>;
   if (Object.keys(x).length !== ORIGIN_KEYS.length) return null;
-  for (const k of ORIGIN_KEYS) if (!(k in x)) return null;
+  for (const k of ORIGIN_KEYS) if (!hasOwn(x, k)) return null;
   const { line, lineSeq, pid, comm, cpu, ts } = x;
   if (!(line === null || isCount(line, 1)) || !isCount(lineSeq) || !isCount(pid)) return null;
   if (!(comm === null || typeof comm === "string") || !(cpu === null || isCount(cpu))) return null;
@@ -121,21 +123,84 @@ function plainChain(c: unknown): ChainRef | null | undefined {
 }
 
 /**
- * Validates with the catalog. The payload always goes through its schema;
- * origin and chain take a shortcut when plainly valid. Anything else goes
- * through `decodeEvent`, which throws the error naming the field.
+ * A payload the catalog's schema would return unchanged, checked field by
+ * field without running the schema (the import path's events are all in this
+ * form): its JSON text, or null when the schema must decide. Derived from the
+ * schema itself, never wider: a `bytes` field (nullable or not) takes a bigint
+ * in u64 range; any other field takes a primitive its own schema returns as
+ * is. A missing key (a default would apply), an extra key, an object value
+ * (stripes) or anything else goes the schema's way.
  */
-function validate(input: object): RaceEvent {
+type PlainPayload = (data: Record<string, unknown>) => string | null;
+
+function plainPayloadOf(schema: z.ZodType): PlainPayload | null {
+  if (schema.def.type !== "object") return null;
+  const def = schema.def as unknown as { shape: Record<string, z.ZodType>; catchall?: z.ZodType };
+  if (def.catchall?.def.type !== "never") return null;
+  const fields = Object.entries(def.shape).map(([key, field]) => ({ key, text: jsonKey(key), ok: fieldCheck(field) }));
+  return (data) => {
+    // Own keys exactly the schema's (as many, each one of them): a strict object.
+    if (Object.keys(data).length !== fields.length) return null;
+    let s = "";
+    for (const f of fields) {
+      if (!hasOwn(data, f.key)) return null;
+      const v = data[f.key];
+      if (v === undefined || !f.ok(v)) return null;
+      s += `${s ? "," : ""}${f.text}${typeof v === "bigint" ? `"${v}"` : v === null ? "null" : JSON.stringify(v)}`;
+    }
+    return `{${s}}`;
+  };
+}
+
+const isU64 = (v: unknown): boolean => typeof v === "bigint" && v >= 0n && v <= U64_MAX;
+
+function fieldCheck(field: z.ZodType): (v: unknown) => boolean {
+  let inner = field;
+  let nullable = false;
+  // A default applies to a missing key only, which never takes the shortcut.
+  for (;;) {
+    const d = inner.def as unknown as { type: string; innerType?: z.ZodType };
+    if ((d.type === "default" || d.type === "nullable") && d.innerType) {
+      if (d.type === "nullable") nullable = true;
+      inner = d.innerType;
+    } else break;
+  }
+  if (inner === bytes) return nullable ? (v) => v === null || isU64(v) : isU64;
+  return (v) => {
+    if (typeof v === "object" && v !== null) return false;
+    const r = field.safeParse(v);
+    return r.success && r.data === v;
+  };
+}
+
+const PLAIN_PAYLOADS = new Map<string, PlainPayload | null>(
+  Object.entries(EVENT_CATALOG).map(([type, entry]) => [type, plainPayloadOf((entry as EventTypeEntry<EventType>).schema as z.ZodType)]),
+);
+
+/**
+ * Validates with the catalog and gives the payload's JSON text. Events whose
+ * origin, chain and payload are plainly valid take the shortcuts above (no
+ * copy, no schema run); anything else goes through the payload's schema and,
+ * if still in doubt, `decodeEvent`, which throws the error naming the field.
+ */
+function validate(input: object): { event: RaceEvent; data: string } {
   const e = input as Record<string, unknown>;
   const type = e.type;
   if (typeof type === "string" && isEventType(type) && Object.keys(e).every((k) => EVENT_KEYS.has(k))) {
     const origin = plainOrigin(e.origin);
     const chain = plainChain(e.chain);
-    const entry: EventTypeEntry<EventType> = EVENT_CATALOG[type];
-    const data = entry.schema.safeParse(toWire(e.data ?? {}));
-    if (origin && chain !== undefined && data.success) return { type, data: data.data, origin, chain } as RaceEvent;
+    if (origin && chain !== undefined) {
+      const raw = e.data ?? {};
+      const isObject = typeof raw === "object" && raw !== null && !Array.isArray(raw);
+      const plain = isObject ? PLAIN_PAYLOADS.get(type)?.(raw as Record<string, unknown>) : null;
+      if (plain) return { event: { type, data: raw, origin, chain } as RaceEvent, data: plain };
+      const entry: EventTypeEntry<EventType> = EVENT_CATALOG[type];
+      const data = entry.schema.safeParse(toWire(raw));
+      if (data.success) return { event: { type, data: data.data, origin, chain } as RaceEvent, data: jsonText(data.data) };
+    }
   }
-  return decodeEvent(toWire(input));
+  const event = decodeEvent(toWire(input));
+  return { event, data: jsonText(event.data) };
 }
 
 /**
@@ -147,7 +212,7 @@ export function eventToRow(input: unknown): EventRow {
   if (typeof input !== "object" || input === null || Array.isArray(input)) {
     throw new EventValidationError("event", "expected an object");
   }
-  const event = validate(input);
+  const { event, data } = validate(input);
   const o = event.origin;
   checkRange("origin.pid", o.pid, INT4_MAX);
   checkRange("origin.cpu", o.cpu, INT4_MAX);
@@ -165,7 +230,7 @@ export function eventToRow(input: unknown): EventRow {
     cpu: o.cpu,
     ts: o.ts,
     line: o.line,
-    data: jsonText(event.data),
+    data,
     metadata,
   };
 }

@@ -11,7 +11,7 @@ import { DomainError } from "../errors.ts";
 import { databaseError, inTransaction } from "../db/transaction.ts";
 import { bigintReplacer, EventValidationError } from "./catalog.ts";
 import { COPY_COLUMNS, copyLine, eventToRow, rowToEvent, type EventRow, type StoredRow } from "./codec.ts";
-import type { EventStore, ExpectedVersion, NewTrace, SnapshotStore, TraceInfo } from "./store.ts";
+import type { EventStore, ExpectedVersion, ImportTransaction, NewTrace, SnapshotStore, TraceInfo } from "./store.ts";
 import type { RaceEvent, StoredEvent } from "./types.ts";
 import { openDatabase, type Database, type OpenOptions } from "../db/connection.ts";
 import type { Trace as TraceRow } from "../generated/prisma/client.ts";
@@ -33,8 +33,12 @@ export function copyRowsPerStatement(db: Pick<Database, "kind">): number {
 }
 /** Bytes of COPY text collected before a write to the stream. */
 const COPY_WRITE_BYTES = 256 * 1024;
+/** Snapshot rows per INSERT (two parameters each). */
+const SNAPSHOTS_PER_INSERT = 100;
 /** Events per page when reading. */
 const READ_PAGE = 10_000;
+/** The largest seq (an INTEGER column). */
+const MAX_SEQ = 2 ** 31 - 1;
 
 function traceInfo(t: TraceRow): TraceInfo {
   return {
@@ -47,23 +51,20 @@ function traceInfo(t: TraceRow): TraceInfo {
   };
 }
 
-/** JSON of a snapshot state: bigints tagged ({"$bigint":"…"}) so that they come back as bigints. */
+/** JSON text of a snapshot state: bigints tagged ({"$bigint":"…"}) so that they come back as bigints. */
 function toJsonWithTags(v: unknown): string {
   return JSON.stringify(v, (_k, x: unknown) => (typeof x === "bigint" ? { $bigint: x.toString() } : x));
 }
 
-function reviveTags(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(reviveTags);
-  if (typeof v === "object" && v !== null) {
+function reviveTag(_k: string, v: unknown): unknown {
+  if (typeof v === "object" && v !== null && !Array.isArray(v)) {
     const o = v as Record<string, unknown>;
-    const keys = Object.keys(o);
-    if (keys.length === 1 && keys[0] === "$bigint" && typeof o.$bigint === "string") return BigInt(o.$bigint);
-    const out: Record<string, unknown> = {};
-    for (const k of keys) out[k] = reviveTags(o[k]);
-    return out;
+    if (typeof o.$bigint === "string" && Object.keys(o).length === 1) return BigInt(o.$bigint);
   }
   return v;
 }
+
+const fromJsonWithTags = (text: string): unknown => JSON.parse(text, reviveTag);
 
 /**
  * The one-line message of an invalid event: `events[3].data.bytenr: …` for
@@ -147,9 +148,80 @@ export class PgEventStore implements EventStore, SnapshotStore {
 
   async deleteTrace(id: string): Promise<boolean> {
     if (!isUuid(id)) return false;
-    // Events and snapshots go with it (ON DELETE CASCADE).
-    const { count } = await this.prisma.trace.deleteMany({ where: { id } });
-    return count > 0;
+    return this.transaction(`deleting trace ${id}`, async (client) => {
+      const { rows } = await client.query<{ base_id: string | null; base_seq: number | null }>(
+        "SELECT base_id, base_seq FROM traces WHERE id = $1 FOR UPDATE",
+        [id],
+      );
+      const trace = rows[0];
+      if (!trace) return false;
+      // Its forks keep their prefix: what they share of this trace's own rows is copied into them,
+      // and they are re-based on this trace's base (forks are flattened: base_seq > this base_seq).
+      const own = trace.base_seq ?? 0;
+      const { rows: forks } = await client.query<{ id: string; base_seq: number }>(
+        "SELECT id, base_seq FROM traces WHERE base_id = $1 ORDER BY id FOR UPDATE",
+        [id],
+      );
+      for (const fork of forks) {
+        await client.query(
+          `INSERT INTO events (${COPY_COLUMNS})
+           SELECT $2, ${COPY_COLUMNS.replace("trace_id, ", "")} FROM events WHERE trace_id = $1 AND seq > $3 AND seq <= $4 ORDER BY seq`,
+          [id, fork.id, own, fork.base_seq],
+        );
+        await client.query("UPDATE traces SET base_id = $2, base_seq = $3 WHERE id = $1", [fork.id, trace.base_id, trace.base_id ? own : null]);
+      }
+      // Events and snapshots go with it (ON DELETE CASCADE).
+      await client.query("DELETE FROM traces WHERE id = $1", [id]);
+      return true;
+    });
+  }
+
+  /**
+   * A what-if branch: a new trace whose events 1..atSeq are `baseId`'s —
+   * shared, not copied, so a fork costs one row whatever the prefix's length —
+   * and whose appends follow them. A fork inside its base's own shared prefix
+   * is made on that base's base (chains stay as short as the forking demands).
+   */
+  async forkTrace(baseId: string, atSeq: number, trace: NewTrace): Promise<TraceInfo> {
+    validateNewTrace(trace);
+    if (!isUuid(baseId)) throw new DomainError("NOT_FOUND", `trace ${baseId} not found`);
+    const id = randomUUID();
+    await this.transaction(`forking trace ${baseId}`, async (client) => {
+      // FOR SHARE: the base cannot be deleted (its forks re-based) while this fork is made.
+      const { rows } = await client.query<{ version: number }>("SELECT version FROM traces WHERE id = $1 FOR SHARE", [baseId]);
+      const version = rows[0]?.version;
+      if (version === undefined) throw new DomainError("NOT_FOUND", `trace ${baseId} not found`);
+      if (!(Number.isInteger(atSeq) && atSeq >= 0 && atSeq <= version)) {
+        throw new DomainError("BAD_USER_INPUT", `atSeq: ${atSeq} is not within 0..${version}`);
+      }
+      let base: string | null = atSeq > 0 ? baseId : null;
+      while (base) {
+        const { rows: up } = await client.query<{ base_id: string | null; base_seq: number | null }>(
+          "SELECT base_id, base_seq FROM traces WHERE id = $1 FOR SHARE",
+          [base],
+        );
+        if (up[0]?.base_id == null || atSeq > up[0].base_seq!) break;
+        base = up[0].base_id;
+      }
+      await client.query(
+        `INSERT INTO traces (id, name, source_file, source_hash, format, meta, version, base_id, base_seq)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        [
+          id,
+          trace.name,
+          trace.source.file,
+          trace.source.hash,
+          trace.source.format,
+          trace.meta == null ? null : JSON.stringify(trace.meta, bigintReplacer),
+          atSeq,
+          base,
+          base ? atSeq : null,
+        ],
+      );
+    });
+    const info = await this.getTrace(id);
+    if (!info) throw new DomainError("INTERNAL", `fork ${id} vanished`);
+    return info;
   }
 
   // --- events -----------------------------------------------------------------
@@ -198,23 +270,54 @@ export class PgEventStore implements EventStore, SnapshotStore {
   /** Like `read`, in pages of `pageSize` events, for traces too long to hold at once. */
   async *stream(traceId: string, range: { from?: number; to?: number } = {}, pageSize = READ_PAGE): AsyncIterable<StoredEvent[]> {
     if (!isUuid(traceId)) return;
-    let from = Math.max(1, range.from ?? 1);
-    const to = range.to ?? Number.MAX_SAFE_INTEGER;
-    while (from <= to) {
-      const rows = await this.prisma.event.findMany({
-        where: { traceId, seq: { gte: from, lte: Math.min(to, from + pageSize - 1, 2 ** 31 - 1) } },
-        orderBy: { seq: "asc" },
-        select: { seq: true, type: true, pid: true, comm: true, cpu: true, ts: true, line: true, data: true, metadata: true },
-      });
-      if (rows.length === 0) return;
-      yield rows.map((r) => decodeStored(traceId, r));
-      const last = rows[rows.length - 1]!.seq;
-      if (last >= 2 ** 31 - 1) return;
-      from = last + 1;
+    const wanted = { from: Math.max(1, range.from ?? 1), to: Math.min(range.to ?? MAX_SEQ, MAX_SEQ) };
+    for (const part of await this.parts(traceId)) {
+      let from = Math.max(wanted.from, part.from);
+      const to = Math.min(wanted.to, part.to);
+      while (from <= to) {
+        const rows = await this.prisma.event.findMany({
+          where: { traceId: part.traceId, seq: { gte: from, lte: Math.min(to, from + pageSize - 1) } },
+          orderBy: { seq: "asc" },
+          select: { seq: true, type: true, pid: true, comm: true, cpu: true, ts: true, line: true, data: true, metadata: true },
+        });
+        if (rows.length === 0) return;
+        yield rows.map((r) => decodeStored(traceId, r));
+        const last = rows[rows.length - 1]!.seq;
+        if (last >= to) break;
+        from = last + 1;
+      }
     }
   }
 
-  async importTrace(trace: NewTrace, batches: AsyncIterable<readonly RaceEvent[]> | Iterable<readonly RaceEvent[]>): Promise<TraceInfo> {
+  /**
+   * Where a trace's events are stored, oldest first: for a fork, its base's
+   * prefix (itself perhaps a fork's), then its own rows; one part otherwise.
+   */
+  private async parts(traceId: string): Promise<{ traceId: string; from: number; to: number }[]> {
+    const { rows } = await this.pool.query<{ id: string; base_seq: number | null }>(
+      `WITH RECURSIVE chain AS (
+         SELECT id, base_id, base_seq, 0 AS depth FROM traces WHERE id = $1
+         UNION ALL
+         SELECT t.id, t.base_id, t.base_seq, chain.depth + 1 FROM traces t JOIN chain ON t.id = chain.base_id
+       )
+       SELECT id, base_seq FROM chain ORDER BY depth`,
+      [traceId],
+    );
+    const parts: { traceId: string; from: number; to: number }[] = [];
+    let to = MAX_SEQ;
+    for (const r of rows) {
+      const own = r.base_seq ?? 0;
+      if (own < to) parts.push({ traceId: r.id, from: own + 1, to });
+      to = Math.min(to, own);
+    }
+    return parts.reverse();
+  }
+
+  async importTrace(
+    trace: NewTrace,
+    batches: AsyncIterable<readonly RaceEvent[]> | Iterable<readonly RaceEvent[]>,
+    beforeCommit?: (tx: ImportTransaction) => Promise<void>,
+  ): Promise<TraceInfo> {
     validateNewTrace(trace);
     const id = randomUUID();
     await this.transaction(`importing trace "${trace.name}"`, async (client) => {
@@ -244,9 +347,19 @@ export class PgEventStore implements EventStore, SnapshotStore {
         copy.abandon();
         throw err;
       }
-      // `meta` may have been filled while the events streamed in (the ftrace import report): store it as it is now.
+      // `meta` and `source.hash` may have been filled while the events streamed in (the ftrace
+      // import's report, and its content hash, known once the content is read): store them as they are now.
       const meta = trace.meta == null ? null : JSON.stringify(trace.meta, bigintReplacer);
-      await client.query("UPDATE traces SET version = $2, meta = $3 WHERE id = $1", [id, copy.count, meta]);
+      await client.query("UPDATE traces SET version = $2, meta = $3, source_hash = $4 WHERE id = $1", [id, copy.count, meta, trace.source.hash]);
+      await beforeCommit?.({
+        traceWithHash: async (hash) => {
+          const { rows } = await client.query<{ id: string; name: string }>(
+            "SELECT id, name FROM traces WHERE source_hash = $1 AND id <> $2 ORDER BY created_at DESC, id DESC LIMIT 1",
+            [hash, id],
+          );
+          return rows[0] ?? null;
+        },
+      });
     });
     const info = await this.getTrace(id);
     if (!info) throw new DomainError("INTERNAL", `imported trace ${id} vanished`);
@@ -258,13 +371,14 @@ export class PgEventStore implements EventStore, SnapshotStore {
   async saveSnapshots(traceId: string, rules: string, snapshots: readonly { seq: number; state: unknown }[]): Promise<void> {
     if (snapshots.length === 0) return;
     await this.transaction(`saving snapshots of trace ${traceId}`, async (client) => {
-      for (let at = 0; at < snapshots.length; at += 500) {
-        const part = snapshots.slice(at, at + 500);
+      // One parameter per state (not an array literal: the server would parse each state's text once more).
+      for (let at = 0; at < snapshots.length; at += SNAPSHOTS_PER_INSERT) {
+        const part = snapshots.slice(at, at + SNAPSHOTS_PER_INSERT);
+        const values = part.map((_, i) => `($1, $2, $${3 + 2 * i}::int, $${4 + 2 * i}::text)`).join(", ");
         await client.query(
-          `INSERT INTO snapshots (trace_id, rules, seq, state)
-           SELECT $1, $2, s.seq, s.state FROM unnest($3::int[], $4::jsonb[]) AS s(seq, state)
+          `INSERT INTO snapshots (trace_id, rules, seq, state) VALUES ${values}
            ON CONFLICT (trace_id, rules, seq) DO UPDATE SET state = EXCLUDED.state, created_at = CURRENT_TIMESTAMP`,
-          [traceId, rules, part.map((s) => s.seq), part.map((s) => toJsonWithTags(s.state))],
+          [traceId, rules, ...part.flatMap((s) => [s.seq, toJsonWithTags(s.state)])],
         );
       }
     });
@@ -277,7 +391,17 @@ export class PgEventStore implements EventStore, SnapshotStore {
       orderBy: { seq: "desc" },
       select: { seq: true, state: true },
     });
-    return row ? { seq: row.seq, state: reviveTags(row.state) } : null;
+    return row ? { seq: row.seq, state: fromJsonWithTags(row.state) } : null;
+  }
+
+  async snapshotRange(traceId: string, rules: string, from: number, to: number): Promise<{ seq: number; state: unknown }[]> {
+    if (!isUuid(traceId)) return [];
+    const rows = await this.prisma.snapshot.findMany({
+      where: { traceId, rules, seq: { gte: from, lte: to } },
+      orderBy: { seq: "asc" },
+      select: { seq: true, state: true },
+    });
+    return rows.map((r) => ({ seq: r.seq, state: fromJsonWithTags(r.state) }));
   }
 
   async snapshotSeqs(traceId: string, rules: string): Promise<number[]> {

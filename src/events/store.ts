@@ -30,6 +30,15 @@ export interface NewTrace {
   readonly meta?: Record<string, unknown> | null;
 }
 
+/**
+ * What `importTrace`'s `beforeCommit` may ask, in the import's own
+ * transaction (another connection would wait for it on the embedded database).
+ */
+export interface ImportTransaction {
+  /** The newest other trace whose content has sha256 `hash`. */
+  traceWithHash(hash: string): Promise<{ readonly id: string; readonly name: string } | null>;
+}
+
 /** `expectedVersion`: the caller's view of the stream length; `"any"` skips the check. */
 export type ExpectedVersion = number | "any";
 
@@ -40,8 +49,16 @@ export interface EventStore {
   findTrace(idOrName: string): Promise<TraceInfo | null>;
   findTraceByHash(hash: string): Promise<TraceInfo | null>;
   listTraces(): Promise<TraceInfo[]>;
-  /** Deletes a trace with its events and everything derived (snapshots). Returns false if absent. */
+  /**
+   * Deletes a trace with its events and everything derived (snapshots). Returns false if absent.
+   * Its forks keep their events: what they shared of it is copied into them first.
+   */
   deleteTrace(id: string): Promise<boolean>;
+  /**
+   * A what-if branch: a new trace whose events 1..atSeq are those of `baseId`
+   * (shared, not copied), appended to on its own afterwards. 0 <= atSeq <= the base's version.
+   */
+  forkTrace(baseId: string, atSeq: number, trace: NewTrace): Promise<TraceInfo>;
   /**
    * Appends events after `expectedVersion`; all or nothing. Throws
    * DomainError CONFLICT when the stream is not at that version. Returns the new version.
@@ -52,16 +69,28 @@ export interface EventStore {
   /**
    * Creates a trace and streams its events in with COPY, in one transaction:
    * either the whole trace is stored or nothing is (crash-safe import).
+   * `meta` and `source.hash` are stored as they are once the events are in
+   * (an importer may fill them on the way). `beforeCommit` runs then, inside
+   * the transaction: if it throws, nothing is stored.
    */
-  importTrace(trace: NewTrace, events: AsyncIterable<readonly RaceEvent[]>): Promise<TraceInfo>;
+  importTrace(
+    trace: NewTrace,
+    events: AsyncIterable<readonly RaceEvent[]>,
+    beforeCommit?: (tx: ImportTransaction) => Promise<void>,
+  ): Promise<TraceInfo>;
   close(): Promise<void>;
 }
 
-/** Replay snapshots (time travel): the folded state every K events, per rule set. */
+/**
+ * Replay snapshots (time travel): JSON states (bigints kept) by trace, key
+ * (`rules`: the rule set and whatever else the replay keys them by) and seq.
+ */
 export interface SnapshotStore {
   saveSnapshots(traceId: string, rules: string, snapshots: readonly { seq: number; state: unknown }[]): Promise<void>;
   /** The snapshot with the greatest seq <= `seq`, or null. */
   nearestSnapshot(traceId: string, rules: string, seq: number): Promise<{ seq: number; state: unknown } | null>;
-  /** Seqs of the snapshots kept for a trace and rule set (to know whether they were built). */
+  /** The snapshots with from <= seq <= to, in seq order. */
+  snapshotRange(traceId: string, rules: string, from: number, to: number): Promise<{ seq: number; state: unknown }[]>;
+  /** Seqs of the snapshots kept for a trace and rule set (all of them: for tests and maintenance, not for every query). */
   snapshotSeqs(traceId: string, rules: string): Promise<number[]>;
 }

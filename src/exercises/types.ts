@@ -4,10 +4,9 @@
  * key lives in the definition and leaves this module only through the
  * instructor's views (`view.ts`).
  */
-import type { RaceEvent } from "../events/types.ts";
-import type { Role } from "../replay/chains.ts";
 import type { RaceId, Verdict } from "../replay/types.ts";
 import type { FixId } from "../rules/types.ts";
+import type { Scenario, ScenarioActor } from "../scenario/parse.ts";
 
 export const EXERCISE_KINDS = ["spot-the-race", "be-the-scheduler", "which-fix", "predict-the-state"] as const;
 export type ExerciseKind = (typeof EXERCISE_KINDS)[number];
@@ -101,20 +100,15 @@ export type ExerciseDef = SpotTheRaceDef | BeTheSchedulerDef | WhichFixDef | Pre
 
 // ---- traces as exercises use them ---------------------------------------------------
 
-export interface ExerciseActor {
-  /** The name students use (scenario actor name, or the pid of a stored trace). */
-  readonly name: string;
-  readonly pid: number;
-  readonly comm: string | null;
-  readonly role: Role | null;
-}
+/** A scenario's actor as students name it; a stored trace's actors are named by their pid. */
+export type ExerciseActor = Pick<ScenarioActor, "name" | "pid" | "comm" | "role">;
 
-export interface ExerciseTrace {
-  /** Events in recorded order; event i has seq i+1. */
-  readonly events: readonly RaceEvent[];
+/**
+ * A scenario's events (event i has seq i+1) and address names as exercises
+ * use them; a stored trace has no names.
+ */
+export interface ExerciseTrace extends Pick<Scenario, "events" | "names"> {
   readonly actors: readonly ExerciseActor[];
-  /** Address names of the scenario (`let X = …`). */
-  readonly names: readonly (readonly [string, bigint])[];
   /** For messages: the scenario name, `inline`, or the stored trace's name. */
   readonly label: string;
 }

@@ -123,8 +123,8 @@ function statementOf(program: Program, rules: RuleSet, r: ExploreResult, bugs: r
 
 // ---- output ---------------------------------------------------------------------
 
-/** `--json` / GraphQL shape. `naive` is a bigint (exact); JSON text prints it as a plain number. */
-export function reportObject(rep: ExploreReport): Record<string, unknown> {
+/** `--json` shape, which the GraphQL resolver adapts. `naive` is a bigint (exact); JSON text prints it as a plain number. */
+export function reportObject(rep: ExploreReport) {
   const r = rep.result;
   return {
     source: rep.source,

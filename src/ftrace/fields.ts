@@ -40,12 +40,14 @@ export function parseTracepointFields(body: string): TracepointFields {
 
 const FLAG_BITS: ReadonlyMap<string, number> = new Map(Object.entries(BLOCK_GROUP_FLAGS));
 
+const U64_LIMIT = 1n << 64n;
+
 /** A u64 value token: `30408704`, `3(CHUNK_TREE)` → 3n. Null if not a number. */
 export function readU64(token: string): bigint | null {
   const digits = leadingNumber(token);
   if (digits === null) return null;
   const n = BigInt(digits);
-  return n < 1n << 64n ? n : null;
+  return n < U64_LIMIT ? n : null;
 }
 
 /** A small integer value token (devid, gen, num_stripes). Null if not a safe integer. */
@@ -77,6 +79,12 @@ export function readFlags(token: string): number | null {
 const NUMBER = /^(0x[0-9a-fA-F]+|\d+)(?:\(.*\))?$/;
 
 function leadingNumber(token: string): string | null {
+  // Most tokens are plain decimals: no regex run for them.
+  let i = 0;
+  while (i < token.length && isDigit(token.charCodeAt(i))) i++;
+  if (i > 0 && i === token.length) return token;
   const m = NUMBER.exec(token);
   return m ? m[1]! : null;
 }
+
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;

@@ -1,11 +1,20 @@
 /**
  * `importFile(store, file, opts)`: a trace file (or `-` for stdin, plain or
- * gzip) into the event store, streaming. The content is hashed first: the
- * same content imported again returns the existing trace (unless another
- * `name` is asked). Then the lines go through the pure pipeline
- * (`TraceImporter`) and the events, in recorded order and in batches, into
- * `store.importTrace` — one transaction, so a malformed line (or a killed
- * process) leaves nothing of the trace stored.
+ * gzip) into the event store, streaming, in one read of the content as a
+ * rule: the lines go through the pure pipeline (`TraceImporter`) and the
+ * events, in recorded order and in batches, into `store.importTrace` — one
+ * transaction, so a malformed line (or a killed process) leaves nothing of
+ * the trace stored. The database ingests while the next lines are parsed.
+ *
+ * The content's sha256 is computed on the way; before the store commits, a
+ * trace with that hash means a re-import: the transaction is dropped and the
+ * earlier trace returned (unless another `name` is asked). When a trace of
+ * the same name exists already (the same file imported again, most likely)
+ * the content is hashed first instead, so that a re-import costs a read,
+ * not an import; a malformed line is looked up the same way before it is
+ * reported (the content may have been imported with --skip-invalid). A second fsid found after events were made (they were made
+ * for one filesystem, DOMAIN.md §6.3) drops the transaction too, and the
+ * content is imported again knowing it.
  */
 import path from "node:path";
 import type { Readable } from "node:stream";
@@ -18,7 +27,7 @@ import { loadMapTable } from "./map-load.ts";
 import { FileOverflow } from "./overflow.ts";
 import type { MapTable } from "./map-table.ts";
 import type { ImportReport } from "./report.ts";
-import { openSource, prescan, readChunks, type Source } from "./source.ts";
+import { ContentScan, openSource, prescan, readChunks, type ReadPosition, type Source } from "./source.ts";
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from "./splitter.ts";
 import { excerpt } from "./text.ts";
 
@@ -45,7 +54,9 @@ export interface ImportOptions {
 }
 
 export interface ImportProgress {
+  /** Bytes of the file read so far, as stored (compressed bytes for gzip). */
   readonly bytes: number;
+  /** Size of the file as stored. */
   readonly totalBytes: number;
   readonly lines: number;
   readonly events: number;
@@ -59,46 +70,110 @@ export interface ImportResult {
   readonly report: ImportReport | null;
 }
 
-const BATCH = 5_000;
+const BATCH = 1_000;
 const PROGRESS_EVERY = 65_536;
 
 export async function importFile(store: EventStore, file: string, opts: ImportOptions = {}): Promise<ImportResult> {
   const table = opts.table ?? loadMapTable(opts.mapFiles ?? []);
   const src = await openSource(file, opts.stdin, opts.displayName);
-  let overflow: FileOverflow | null = null;
   try {
-    const scan = await prescan(src);
-    const known = await store.findTraceByHash(scan.hash);
-    if (known && (opts.name === undefined || opts.name === known.name)) {
-      const report = (known.meta?.report ?? null) as ImportReport | null;
-      return { trace: known, existing: true, report };
+    const name = opts.name ?? defaultName(src);
+    let multipleFsids = false;
+    let hashedFirst = false;
+    if (await store.findTrace(name)) {
+      hashedFirst = true;
+      const scan = await prescan(src);
+      const known = await store.findTraceByHash(scan.hash);
+      if (known && isEarlier(known, opts)) return earlier(known);
+      multipleFsids = scan.multipleFsids;
     }
-    overflow = new FileOverflow();
+    for (;;) {
+      try {
+        return await importPass(store, src, table, name, multipleFsids, opts);
+      } catch (err) {
+        if (err instanceof KnownContent) {
+          const known = await store.getTrace(err.traceId);
+          if (known) return earlier(known);
+          continue; // deleted meanwhile: import after all
+        }
+        if (!(err instanceof SecondFsid)) {
+          // A bad line in content imported before (say with --skip-invalid) is answered by that
+          // import, as it is when the content is hashed first: hash the rest and look.
+          if (!hashedFirst && err instanceof DomainError && err.code === "INVALID_TRACE") {
+            const known = await prescan(src).then((scan) => store.findTraceByHash(scan.hash), () => null);
+            if (known && isEarlier(known, opts)) return earlier(known);
+          }
+          throw err;
+        }
+        multipleFsids = true;
+      }
+    }
+  } finally {
+    await src.close();
+  }
+}
+
+/** A trace with the same content is this import's, unless another name is asked. */
+function isEarlier(known: { readonly name: string }, opts: ImportOptions): boolean {
+  return opts.name === undefined || opts.name === known.name;
+}
+
+function earlier(trace: TraceInfo): ImportResult {
+  return { trace, existing: true, report: (trace.meta?.report ?? null) as ImportReport | null };
+}
+
+/** The content turned out to be a trace's imported before: nothing of this pass is stored. */
+class KnownContent extends Error {
+  constructor(readonly traceId: string) {
+    super(`content imported before as trace ${traceId}`);
+  }
+}
+
+/** A second fsid showed up after events were made for one filesystem: nothing of this pass is stored. */
+class SecondFsid extends Error {
+  constructor() {
+    super("a second fsid: import again knowing it");
+  }
+}
+
+/** One read of the content, parsed and stored in one transaction (thrown away on KnownContent, SecondFsid or an error). */
+async function importPass(
+  store: EventStore,
+  src: Source,
+  table: MapTable,
+  name: string,
+  multipleFsids: boolean,
+  opts: ImportOptions,
+): Promise<ImportResult> {
+  const overflow = new FileOverflow();
+  try {
     const importer = new TraceImporter({
       table,
       format: opts.format ?? "auto",
       skipInvalid: opts.skipInvalid ?? false,
-      multipleFsids: scan.multipleFsids,
+      multipleFsids,
       overflow,
       queueLimit: opts.queueLimit,
     });
-    // The report is filled as the import goes; the store serialises meta when it commits.
+    // The report is filled as the import goes, the hash once the content is read; the store
+    // writes both (as they are then) when the events are in, before it commits.
     const meta: { importer: string; report: ImportReport | null } = { importer: "ftrace", report: null };
-    const name = opts.name ?? defaultName(src);
-    const batches = eventBatches(src, importer, { ...opts, totalBytes: scan.bytes }, () => {
+    const source: { file: string; hash: string | null; format: string } = { file: src.display, hash: null, format: "ftrace" };
+    const scan = new ContentScan();
+    const batches = eventBatches(src, importer, scan, { ...opts, multipleFsids }, () => {
       meta.report = importer.buildReport();
+      source.hash = scan.hash();
     });
     // Format is known once the first content line is read: the generator reads ahead to it.
     const stream = await primed(batches);
-    const trace = await store.importTrace(
-      { name, source: { file: src.display, hash: scan.hash, format: importer.format ?? "ftrace" }, meta },
-      stream,
-    );
-    const report = meta.report ?? importer.buildReport();
-    return { trace, existing: false, report };
+    source.format = importer.format ?? "ftrace";
+    const trace = await store.importTrace({ name, source, meta }, stream, async (tx) => {
+      const known = await tx.traceWithHash(source.hash!);
+      if (known && isEarlier(known, opts)) throw new KnownContent(known.id);
+    });
+    return { trace, existing: false, report: meta.report ?? importer.buildReport() };
   } finally {
-    overflow?.close();
-    await src.close();
+    overflow.close();
   }
 }
 
@@ -108,22 +183,27 @@ function defaultName(src: Source): string {
 }
 
 /**
- * The events of a source in batches, in recorded order. Throws
- * DomainError INVALID_TRACE `file:line: what: text` on a malformed line.
+ * The events of a source in batches, in recorded order; every chunk goes
+ * through `scan` before its lines are parsed. Throws DomainError
+ * INVALID_TRACE `file:line: what: text` on a malformed line, SecondFsid when
+ * `scan` finds a second fsid while `multipleFsids` was not known. `onDone`
+ * runs after the last batch (the store has not committed yet).
  */
 async function* eventBatches(
   src: Source,
   importer: TraceImporter,
-  opts: ImportOptions & { totalBytes: number },
+  scan: ContentScan,
+  opts: ImportOptions & { multipleFsids: boolean },
   onDone: () => void,
 ): AsyncGenerator<readonly RaceEvent[]> {
   const splitter = new LineSplitter(opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
   const batchSize = opts.batchSize ?? BATCH;
+  const position: ReadPosition = { bytes: 0 };
   let batch: RaceEvent[] = [];
   let events = 0;
   let nextProgress = PROGRESS_EVERY;
   const progress = () =>
-    opts.onProgress?.({ bytes: splitter.bytes, totalBytes: opts.totalBytes, lines: splitter.lines, events: events + batch.length });
+    opts.onProgress?.({ bytes: position.bytes, totalBytes: src.size, lines: splitter.lines, events: events + batch.length });
   try {
     const feed = (items: ReturnType<LineSplitter["push"]>) => {
       for (const it of items) {
@@ -134,7 +214,9 @@ async function* eventBatches(
       for (const e of ready) batch.push(e);
     };
     let announced = false;
-    for await (const chunk of readChunks(src)) {
+    for await (const chunk of readChunks(src, position)) {
+      scan.push(chunk);
+      if (scan.multipleFsids && !opts.multipleFsids) throw new SecondFsid();
       feed(splitter.push(chunk));
       // The first (empty) batch says the format is known: the caller creates the trace then.
       if (!announced && importer.format !== null) {
@@ -164,7 +246,9 @@ async function* eventBatches(
     throw err;
   }
   events += batch.length;
-  if (batch.length > 0) yield batch;
+  const last = batch;
+  batch = [];
+  if (last.length > 0) yield last;
   progress();
   onDone();
 }

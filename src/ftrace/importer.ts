@@ -22,7 +22,7 @@ export interface ImporterOptions {
   readonly format?: FormatOption;
   /** Skip malformed lines (listed in the report) instead of stopping. */
   readonly skipInvalid?: boolean;
-  /** The trace shows more than one fsid (a pre-scan knows: `prescan` in source.ts). */
+  /** The trace shows more than one fsid (`ContentScan` in source.ts finds out; import.ts imports again when it learns it late). */
   readonly multipleFsids?: boolean;
   /** Where waiting events go past `queueLimit` entries in memory (default: nowhere, memory grows). */
   readonly overflow?: Overflow;

@@ -1,8 +1,9 @@
 /**
  * The input edge: a file or stdin, plain or gzip, read as a stream of
- * Buffers. Standard input is copied to a temporary file first: the import
- * reads its input twice (a pre-scan for the content hash and the fsids, then
- * the import), and a re-import must be recognised before anything is written.
+ * Buffers, and what the import learns of the whole content on the way
+ * (`ContentScan`: sha256, size, fsids). Standard input is copied to a
+ * temporary file first: an import may read its input again (a pre-scan when
+ * a re-import is likely, a second pass when a second fsid shows up late).
  */
 import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
@@ -94,18 +95,29 @@ async function readHead(file: string, n: number): Promise<Buffer> {
   }
 }
 
+/** How far the reading is through the file as stored (compressed bytes for gzip), for progress. */
+export interface ReadPosition {
+  bytes: number;
+}
+
 /** The content as Buffers (decompressed for gzip). A corrupt gzip stream is an INVALID_TRACE error. */
-export async function* readChunks(src: Source): AsyncGenerator<Buffer> {
+export async function* readChunks(src: Source, position?: ReadPosition): AsyncGenerator<Buffer> {
   const file = createReadStream(src.path, { highWaterMark: READ_CHUNK });
   if (!src.gzip) {
-    yield* file as AsyncIterable<Buffer>;
+    for await (const chunk of file as AsyncIterable<Buffer>) {
+      if (position) position.bytes = file.bytesRead;
+      yield chunk;
+    }
     return;
   }
   const gunzip = createGunzip({ chunkSize: READ_CHUNK });
   file.on("error", (err) => gunzip.destroy(err));
   file.pipe(gunzip);
   try {
-    for await (const chunk of gunzip as AsyncIterable<Buffer>) yield chunk;
+    for await (const chunk of gunzip as AsyncIterable<Buffer>) {
+      if (position) position.bytes = file.bytesRead;
+      yield chunk;
+    }
   } catch (err) {
     throw invalid(`${src.display}: corrupt gzip data: ${(err as Error).message}`, err);
   } finally {
@@ -125,30 +137,47 @@ export interface Prescan {
 const UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
 const FSID = new RegExp(`: (${UUID}):`);
 
+/**
+ * The content's hash, size, and whether tracepoints print more than one
+ * fsid, fed the content's chunks in order (by a pre-scan or by the import
+ * pass itself).
+ */
+export class ContentScan {
+  private readonly sha = createHash("sha256");
+  bytes = 0;
+  /** True from the chunk that shows a second fsid on. */
+  multipleFsids = false;
+  private first: string | null = null;
+  // Once one fsid is known, one regex test per chunk looks for any *other* fsid (no per-match work).
+  private other: RegExp | null = null;
+  private tail = "";
+
+  push(chunk: Buffer): void {
+    this.sha.update(chunk);
+    this.bytes += chunk.length;
+    if (this.multipleFsids) return;
+    // latin1 keeps byte offsets; the tail covers an fsid split across chunks.
+    const text = this.tail + chunk.toString("latin1");
+    this.tail = text.slice(-48);
+    if (this.first === null) {
+      const m = FSID.exec(text);
+      if (!m) return;
+      this.first = m[1]!;
+      this.other = new RegExp(`: (?!${this.first}:)${UUID}:`);
+    }
+    if (this.other!.test(text)) this.multipleFsids = true;
+  }
+
+  /** sha256 of everything pushed, hex (once, at the end). */
+  hash(): string {
+    return this.sha.digest("hex");
+  }
+}
+
 /** One pass over the content: hash, size, and whether tracepoints print more than one fsid. */
 export async function prescan(src: Source): Promise<Prescan> {
-  const hash = createHash("sha256");
-  let bytes = 0;
-  let first: string | null = null;
-  // Once one fsid is known, one regex test per chunk looks for any *other* fsid (no per-match work).
-  let other: RegExp | null = null;
-  let multiple = false;
-  let tail = "";
-  for await (const chunk of readChunks(src)) {
-    hash.update(chunk);
-    bytes += chunk.length;
-    if (multiple) continue;
-    // latin1 keeps byte offsets; the tail covers an fsid split across chunks.
-    const text = tail + chunk.toString("latin1");
-    tail = text.slice(-48);
-    if (first === null) {
-      const m = FSID.exec(text);
-      if (!m) continue;
-      first = m[1]!;
-      other = new RegExp(`: (?!${first}:)${UUID}:`);
-    }
-    if (other!.test(text)) multiple = true;
-  }
-  if (bytes === 0) throw invalid(`${src.display}: empty file`);
-  return { hash: hash.digest("hex"), bytes, multipleFsids: multiple };
+  const scan = new ContentScan();
+  for await (const chunk of readChunks(src)) scan.push(chunk);
+  if (scan.bytes === 0) throw invalid(`${src.display}: empty file`);
+  return { hash: scan.hash(), bytes: scan.bytes, multipleFsids: scan.multipleFsids };
 }

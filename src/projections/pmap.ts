@@ -5,6 +5,8 @@
  * every state it produced (time travel, the double replay of an undecided
  * check) without copying whole tables, and a fold over a million events stays
  * linear however many block groups (tombstones included) the trace made.
+ * `diff` skips the subtrees two versions share, so what changed between two
+ * states costs what changed, not the size of the tables (snapshots.ts).
  */
 
 interface Leaf<V> {
@@ -131,6 +133,32 @@ function walk<V>(node: Child<V>, f: (l: Leaf<V>) => void): void {
   else for (const c of node.children) walk(c, f);
 }
 
+/** Calls `f` for every key whose value differs (by identity) between the trees; subtrees they share are skipped. */
+function diffIn<V>(a: Child<V>, b: Child<V>, shift: number, f: (key: string, before: V | undefined, after: V | undefined) => void): void {
+  if (a === b) return;
+  if (a.kind === 2 && b.kind === 2) {
+    const both = a.bitmap | b.bitmap;
+    for (let bits = both; bits !== 0; bits &= bits - 1) {
+      const bit = bits & -bits;
+      const ca = a.bitmap & bit ? a.children[popcount(a.bitmap & (bit - 1))]! : null;
+      const cb = b.bitmap & bit ? b.children[popcount(b.bitmap & (bit - 1))]! : null;
+      if (ca && cb) diffIn(ca, cb, shift + BITS, f);
+      else if (ca) walk(ca, (l) => f(l.key, l.value, undefined));
+      else if (cb) walk(cb, (l) => f(l.key, undefined, l.value));
+    }
+    return;
+  }
+  // Different shapes (a leaf or collision against anything): compare leaf by leaf.
+  const before = new Map<string, V>();
+  walk(a, (l) => before.set(l.key, l.value));
+  walk(b, (l) => {
+    const v = before.get(l.key);
+    if (v !== l.value) f(l.key, v, l.value);
+    before.delete(l.key);
+  });
+  for (const [k, v] of before) f(k, v, undefined);
+}
+
 export class PMap<V> {
   private constructor(
     private readonly root: Child<V>,
@@ -182,6 +210,15 @@ export class PMap<V> {
     const next = removeIn(this.root, key, hashOf(key), 0);
     if (next === undefined) return this;
     return new PMap(next ?? (EMPTY_BRANCH as Branch<V>), this.size - 1);
+  }
+
+  /**
+   * Entries that differ from `older` (added, changed or removed: `before` or
+   * `after` is then undefined), in no particular order. Values are compared
+   * by identity: an entry set again to an equal copy counts as changed.
+   */
+  diff(older: PMap<V>, f: (key: string, before: V | undefined, after: V | undefined) => void): void {
+    diffIn(older.root, this.root, 0, f);
   }
 
   forEach(f: (value: V, key: string) => void): void {

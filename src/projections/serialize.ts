@@ -1,7 +1,14 @@
 /**
  * Snapshot form of a state: plain JSON values (no bigint, no Map), so it can
- * be stored as JSONB and restored exactly. Bigints travel as `#n<decimal>`;
- * a real string starting with `#` gets one more `#` (decoding undoes both).
+ * be stored and restored exactly. Bigints travel as `#n<decimal>`; a real
+ * string starting with `#` gets one more `#` (decoding undoes both).
+ *
+ * A state is saved in two parts: its entry tables (block groups, extent maps,
+ * device extents, actors — the tables that hold tombstones and only grow),
+ * entry by entry, and the rest (counters, dirty list, lock M, small lists).
+ * Entries are immutable and shared between successive states, so each one is
+ * encoded once (`entryJson` caches per object): saving a state every K events
+ * then costs what changed, not the size of the tables (src/replay/snapshots.ts).
  */
 import { PMap } from "./pmap.ts";
 import type { Actor, BlockGroup, ChunkMap, DevExtent, FsState } from "./state.ts";
@@ -19,51 +26,99 @@ export function encodeJson(v: unknown): unknown {
   return v;
 }
 
+const HASH = 35; // "#"
+const N = 110; // "n"
+
+/** The inverse of `encodeJson`, on parsed JSON (char codes and for-in: restores decode every hot entry). */
 export function decodeJson(v: unknown): unknown {
   if (typeof v === "string") {
-    if (v.startsWith("##")) return v.slice(1);
-    if (v.startsWith("#n")) return BigInt(v.slice(2));
-    return v;
+    if (v.charCodeAt(0) !== HASH) return v;
+    if (v.charCodeAt(1) === HASH) return v.slice(1);
+    return v.charCodeAt(1) === N ? BigInt(v.slice(2)) : v;
   }
+  if (typeof v !== "object" || v === null) return v;
   if (Array.isArray(v)) return v.map(decodeJson);
-  if (v && typeof v === "object") {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = decodeJson(x);
-    return out;
-  }
-  return v;
+  const out: Record<string, unknown> = {};
+  for (const k in v) out[k] = decodeJson((v as Record<string, unknown>)[k]);
+  return out;
 }
 
-interface FsStateJson {
+// ---- entry tables -----------------------------------------------------------
+
+export interface EntryTables {
+  readonly blockGroups: PMap<BlockGroup>;
+  readonly maps: PMap<ChunkMap>;
+  readonly devExtents: PMap<DevExtent>;
+  readonly actors: PMap<Actor>;
+}
+export type EntryTable = keyof EntryTables;
+export type EntryOf<T extends EntryTable> = EntryTables[T] extends PMap<infer V> ? V : never;
+
+export const ENTRY_TABLES: readonly EntryTable[] = ["blockGroups", "maps", "devExtents", "actors"];
+
+/** The key an entry has in its table (as the projection sets it). */
+export const ENTRY_KEY: { readonly [T in EntryTable]: (v: EntryOf<T>) => string } = {
+  blockGroups: (bg) => key(bg.start),
+  maps: (m) => key(m.start),
+  devExtents: (d) => devKey(d.devid, d.physical),
+  actors: (a) => String(a.pid),
+};
+
+export const NO_ENTRIES: EntryTables = { blockGroups: PMap.empty(), maps: PMap.empty(), devExtents: PMap.empty(), actors: PMap.empty() };
+
+export function entryTables(s: FsState): EntryTables {
+  return { blockGroups: s.blockGroups, maps: s.maps, devExtents: s.devExtents, actors: s.actors };
+}
+
+const encoded = new WeakMap<object, string>();
+
+/** JSON text of one entry (encoded once per entry object: entries never change). */
+export function entryJson(v: object): string {
+  let s = encoded.get(v);
+  if (s === undefined) {
+    s = JSON.stringify(encodeJson(v));
+    encoded.set(v, s);
+  }
+  return s;
+}
+
+/** An entry from its parsed JSON (`entryJson`). */
+export function entryFromJson<T extends EntryTable>(_table: T, json: unknown): EntryOf<T> {
+  return decodeJson(json) as EntryOf<T>;
+}
+
+/** Starts of the maps, ascending (`FsState.mapStarts`). */
+export function mapStartsOf(maps: PMap<ChunkMap>): bigint[] {
+  return maps.values().map((m) => m.start).sort(compareBigint);
+}
+
+export const compareBigint = (a: bigint, b: bigint): number => (a < b ? -1 : a > b ? 1 : 0);
+
+// ---- the rest -------------------------------------------------------------
+
+interface RestJson {
   readonly commits: number;
   readonly lastGen: number | null;
-  readonly blockGroups: BlockGroup[];
-  readonly maps: ChunkMap[];
   readonly pinnedChunks: string[];
-  readonly devExtents: DevExtent[];
   readonly dirtyBgs: [string, number][];
   readonly dirtyStamp: number;
   readonly itemsUnknown: boolean;
   readonly lockM: FsState["lockM"];
-  readonly actors: Actor[];
   readonly phased: number[];
   readonly openDiscards: number[];
   readonly applied: number;
 }
 
-export function stateToJson(s: FsState): unknown {
-  const plain: FsStateJson = {
+/** Everything of a state but its entry tables, as plain JSON (small: no table that grows with the trace). */
+export function restToJson(s: FsState): unknown {
+  const plain: RestJson = {
     commits: s.commits,
     lastGen: s.lastGen,
-    blockGroups: s.blockGroups.values(),
-    maps: s.maps.values(),
     pinnedChunks: [...s.pinnedChunks],
-    devExtents: s.devExtents.values(),
     dirtyBgs: s.dirtyBgs.entries(),
     dirtyStamp: s.dirtyStamp,
     itemsUnknown: s.itemsUnknown,
     lockM: s.lockM,
-    actors: s.actors.values(),
     phased: [...s.phased],
     openDiscards: [...s.openDiscards],
     applied: s.applied,
@@ -71,21 +126,22 @@ export function stateToJson(s: FsState): unknown {
   return encodeJson(plain);
 }
 
-export function stateFromJson(json: unknown): FsState {
-  const p = decodeJson(json) as FsStateJson;
+/** A state from its rest (`restToJson`), its entry tables and the starts of its maps in order. */
+export function stateFromParts(rest: unknown, tables: EntryTables, mapStarts: readonly bigint[]): FsState {
+  const p = decodeJson(rest) as RestJson;
   return {
     commits: p.commits,
     lastGen: p.lastGen,
-    blockGroups: PMap.from(p.blockGroups.map((bg) => [key(bg.start), bg] as const)),
-    maps: PMap.from(p.maps.map((m) => [key(m.start), m] as const)),
-    mapStarts: p.maps.map((m) => m.start).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
+    blockGroups: tables.blockGroups,
+    maps: tables.maps,
+    mapStarts,
     pinnedChunks: p.pinnedChunks,
-    devExtents: PMap.from(p.devExtents.map((d) => [devKey(d.devid, d.physical), d] as const)),
+    devExtents: tables.devExtents,
     dirtyBgs: PMap.from(p.dirtyBgs),
     dirtyStamp: p.dirtyStamp,
     itemsUnknown: p.itemsUnknown,
     lockM: p.lockM,
-    actors: PMap.from(p.actors.map((a) => [String(a.pid), a] as const)),
+    actors: tables.actors,
     phased: p.phased,
     openDiscards: p.openDiscards,
     applied: p.applied,

@@ -14,7 +14,7 @@
 import { encodeEvent, decodeEvent } from "../events/catalog.ts";
 import type { RaceEvent } from "../events/types.ts";
 import { type ApplyCtx, type Note, RACE_OF_EFFECT, applyEvent, ensureActor, judgeDiscard } from "../projections/evolve.ts";
-import { decodeJson, encodeJson, stateFromJson, stateToJson } from "../projections/serialize.ts";
+import { decodeJson, encodeJson } from "../projections/serialize.ts";
 import { type FsState, hex, initialState, key } from "../projections/state.ts";
 import type { RuleSet } from "../rules/types.ts";
 import { type ChainAnn, type PackedAnn, packAnn, unpackAnn } from "./chains.ts";
@@ -488,10 +488,13 @@ export class Engine {
 
   // ---- snapshots ----------------------------------------------------------
 
-  /** The engine's state between two recorded events, as plain JSON. Report lists are not included. */
+  /**
+   * The scheduler's state between two recorded events, as plain JSON. The
+   * filesystem state (`fs`) is saved apart, entry by entry (snapshots.ts);
+   * report lists are not included.
+   */
   save(): EngineSnapshot {
     return {
-      fs: stateToJson(this.fs),
       queues: [...this.queues.entries()].map(([pid, q]) => [
         pid,
         q.map((x) => ({ ev: encodeEvent(x.e.ev), seq: x.e.seq, ann: packAnn(x.e.ann), waitedFor: x.waitedFor })),
@@ -505,9 +508,9 @@ export class Engine {
     };
   }
 
-  static restore(rules: RuleSet, snap: EngineSnapshot, opts: EngineOptions = {}): Engine {
+  static restore(rules: RuleSet, fs: FsState, snap: EngineSnapshot, opts: EngineOptions = {}): Engine {
     const eng = new Engine(rules, opts);
-    eng.fs = stateFromJson(snap.fs);
+    eng.fs = fs;
     eng.queues = new Map(
       snap.queues.map(([pid, q]) => [
         pid,
@@ -526,7 +529,6 @@ export class Engine {
 }
 
 export interface EngineSnapshot {
-  readonly fs: unknown;
   readonly queues: [number, { ev: unknown; seq: number; ann: PackedAnn; waitedFor: string }[]][];
   readonly lockChain: number | null;
   readonly cut: number[];

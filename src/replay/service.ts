@@ -3,9 +3,14 @@
  * store, replays, answers time-travel questions from snapshots.
  *
  * Snapshots of a (trace, rule set) are built on first use by one full
- * replay and kept under the rules key `<rule set>@v<trace version>`, so a
- * trace that grows gets fresh ones (and `/k<K>` for the cadence). stateAt(N) then costs one snapshot
- * lookup, one read of at most K events and a fold of them.
+ * replay and kept under the key `<rule set>@v<trace version>/k<K>/f3`, so a
+ * trace that grows gets fresh ones (`f3`: the snapshot form, snapshots.ts);
+ * their segments go under the same key with `/seg`. stateAt(N) then costs
+ * one trace lookup, one snapshot row, a read of at most K events and a fold
+ * of them: nothing that grows with the trace. That a set is complete is
+ * learnt once and remembered; the bases of its segments are cached (a few
+ * sets, least recently used first out), so a restore decodes only the
+ * snapshot's own hot entries.
  */
 import { DomainError } from "../errors.ts";
 import type { EventStore, SnapshotStore, TraceInfo } from "../events/store.ts";
@@ -14,11 +19,22 @@ import { diffViews } from "../projections/view.ts";
 import { resolveRules } from "../rules/index.ts";
 import type { RuleSet } from "../rules/types.ts";
 import { type CheckResult, checkTrace, prepareTrace } from "./check.ts";
-import { SNAPSHOT_EVERY, type StoredSnapshotState, buildSnapshotsAsync, foldFromSnapshot } from "./snapshots.ts";
+import {
+  NO_SEGMENTS,
+  SNAPSHOT_EVERY,
+  type SegmentBase,
+  type StoredSegment,
+  type StoredSnapshot,
+  buildSnapshotsAsync,
+  foldFromSnapshot,
+  withSegment,
+} from "./snapshots.ts";
 import { type FsStateViewX, engineView } from "./time-travel.ts";
 import type { CheckReport, ReplayService, StateDiff } from "./types.ts";
 
 const READ_PAGE = 50_000;
+/** Snapshot sets whose completeness and segment bases are kept in memory. */
+const CACHED_SETS = 8;
 
 export interface ReplayServiceX extends ReplayService {
   check(traceId: string, rules: readonly string[]): Promise<CheckReport & { trace: string }>;
@@ -48,18 +64,49 @@ export function createReplayService(store: EventStore & SnapshotStore, opts: { e
     return out;
   }
 
-  const snapKey = (rules: RuleSet, t: TraceInfo) => `${rules.key}@v${t.version}/k${every}/f2`;
+  const snapKey = (rules: RuleSet, t: TraceInfo) => `${rules.key}@v${t.version}/k${every}/f3`;
+  const segmentKey = (snapshots: string) => `${snapshots}/seg`;
 
-  async function ensure(t: TraceInfo, rules: RuleSet): Promise<number> {
-    const k = `${t.id}|${snapKey(rules, t)}`;
+  /** Complete snapshot sets (keys carry the trace version) and their segment bases, most recently used last. */
+  const sets = new Map<string, { bases: SegmentBase[] }>();
+  const remembered = (k: string) => {
+    const set = sets.get(k);
+    if (set) {
+      sets.delete(k);
+      sets.set(k, set);
+    }
+    return set;
+  };
+  const remember = (k: string) => {
+    const set = { bases: [NO_SEGMENTS] };
+    sets.set(k, set);
+    for (const old of sets.keys()) {
+      if (sets.size <= CACHED_SETS) break;
+      sets.delete(old);
+    }
+    return set;
+  };
+
+  /** Builds the snapshot set of (trace, rules) unless it is complete (`rebuild`: whatever is stored). */
+  async function ensure(t: TraceInfo, rules: RuleSet, rebuild = false): Promise<number> {
+    const key = snapKey(rules, t);
+    const k = `${t.id}|${key}`;
+    if (!rebuild && remembered(k)) return Math.floor(t.version / every) + 1;
     const running = building.get(k);
     if (running) return running;
     const p = (async () => {
-      const have = await store.snapshotSeqs(t.id, snapKey(rules, t));
-      // complete sets only (a build cut short is redone; saving upserts)
-      if (have.length >= Math.floor(t.version / every) + 1) return have.length;
-      const prepared = prepareTrace(await readAll(t));
-      return buildSnapshotsAsync(prepared, rules, t.version, every, (batch) => store.saveSnapshots(t.id, snapKey(rules, t), batch));
+      // Saved in seq order: the set is complete when its last snapshot is there (a build cut short is redone; saving upserts).
+      const last = Math.floor(t.version / every) * every;
+      const found = rebuild ? null : await store.nearestSnapshot(t.id, key, last);
+      const count =
+        found?.seq === last
+          ? Math.floor(t.version / every) + 1
+          : await buildSnapshotsAsync(prepareTrace(await readAll(t)), rules, every, async (batch) => {
+              await store.saveSnapshots(t.id, segmentKey(key), batch.segments);
+              await store.saveSnapshots(t.id, key, batch.snapshots);
+            });
+      remember(k);
+      return count;
     })();
     building.set(k, p);
     try {
@@ -67,6 +114,18 @@ export function createReplayService(store: EventStore & SnapshotStore, opts: { e
     } finally {
       building.delete(k);
     }
+  }
+
+  /** The base of segments 1..n of a set, from the cache or read on from the last one cached. */
+  async function baseOf(t: TraceInfo, key: string, n: number): Promise<SegmentBase | null> {
+    const set = remembered(`${t.id}|${key}`) ?? remember(`${t.id}|${key}`);
+    if (set.bases.length <= n) {
+      const rows = await store.snapshotRange(t.id, segmentKey(key), set.bases.length, n);
+      for (const row of rows) {
+        if (row.seq === set.bases.length) set.bases.push(withSegment(set.bases[set.bases.length - 1]!, row.state as StoredSegment));
+      }
+    }
+    return set.bases[n] ?? null;
   }
 
   function checkSeq(t: TraceInfo, seq: number, what: string): void {
@@ -79,13 +138,20 @@ export function createReplayService(store: EventStore & SnapshotStore, opts: { e
     const rules = resolveRules(spec);
     const t = await trace(traceId);
     checkSeq(t, seq, "--at");
-    await ensure(t, rules);
-    const snap = await store.nearestSnapshot(t.id, snapKey(rules, t), seq);
-    if (!snap) throw new DomainError("INTERNAL", `no snapshot of trace ${t.id} at or before seq ${seq}`);
-    const state = snap.state as StoredSnapshotState;
-    const events = seq > snap.seq ? await store.read(t.id, { from: snap.seq + 1, to: seq }) : [];
-    const eng = foldFromSnapshot(rules, { seq: snap.seq, state }, events);
-    return engineView(eng, seq, rules);
+    const key = snapKey(rules, t);
+    for (let attempt = 0; ; attempt++) {
+      await ensure(t, rules, attempt > 0);
+      const snap = await store.nearestSnapshot(t.id, key, seq);
+      const state = snap?.state as StoredSnapshot | undefined;
+      const base = snap && state ? await baseOf(t, key, state.segments) : null;
+      if (snap && state && base) {
+        const events = seq > snap.seq ? await store.read(t.id, { from: snap.seq + 1, to: seq }) : [];
+        return engineView(foldFromSnapshot(rules, base, { seq: snap.seq, state }, events), seq, rules);
+      }
+      // Rows gone since the set was found complete: build it again, once.
+      sets.delete(`${t.id}|${key}`);
+      if (attempt > 0) throw new DomainError("INTERNAL", `no snapshot of trace ${t.id} at or before seq ${seq}`);
+    }
   }
 
   async function checkDetailed(traceId: string, spec: readonly string[], o: { timeline?: boolean } = {}) {

@@ -48,14 +48,6 @@ export interface ReplaySteps {
   steps(traceId: string, rules: readonly string[], fromSeq: number, signal: AbortSignal): AsyncIterable<AppliedStep>;
 }
 
-/**
- * Optional store verb for forkTrace: copy events 1..atSeq of a trace into a new
- * one inside the database (INSERT … SELECT, one transaction). Without it the
- * prefix is read into memory first, then imported.
- */
-export interface PrefixCopy {
-  copyPrefix(from: string, atSeq: number, trace: NewTrace): Promise<TraceInfo>;
-}
 
 /** What a module may read of the request: HTTP headers, or a WebSocket's upgrade headers and connectionParams. */
 export interface RequestInfo {
@@ -84,7 +76,7 @@ export interface ApiModule {
 }
 
 export interface ApiDeps {
-  readonly store: EventStore & SnapshotStore & Partial<PrefixCopy>;
+  readonly store: EventStore & SnapshotStore;
   readonly replay: ReplayService & Partial<ReplaySteps>;
   readonly importer: TraceImporter;
   readonly reference: ReferenceData;

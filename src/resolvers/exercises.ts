@@ -8,6 +8,10 @@
  * Wiring: `classroomModule(db, store)` is an `ApiModule` (SDL, resolvers, the
  * per-request context with the bearer token's viewer, cost weights): add it
  * to `createApiDeps(store, { modules: [...] })`.
+ *
+ * Types: generated from exercises.graphql with the rest of the API
+ * (generated.ts, `npm run codegen`), parents being the classroom's own shapes
+ * (ExerciseHandle, SubmissionView, CourseRow, …) and the enums its values.
  */
 import { readFileSync } from "node:fs";
 import { DomainError } from "../errors.ts";
@@ -17,14 +21,24 @@ import { viewerFromToken } from "../auth/viewer.ts";
 import { classroomFor } from "../exercises/service.ts";
 import type { ApiModule } from "./context.ts";
 import { toGraphQLError } from "./errors.ts";
-import { canSeeKey, isInstructor, isInstructorOf, requireInstructor, requireTraceWriter, type UserViewer } from "../auth/policy.ts";
+import { canSeeKey, isInstructor, isInstructorOf, requireInstructor, requireTraceWriter } from "../auth/policy.ts";
 import type { Viewer } from "../auth/viewer.ts";
-import { PgClassroomStore, type CourseRow, type UserRow } from "../exercises/pg-classroom.ts";
-import type { ClassroomService, ExerciseHandle, HintView, SubmissionView } from "../exercises/service.ts";
+import { PgClassroomStore } from "../exercises/pg-classroom.ts";
+import type { ClassroomService, ExerciseHandle } from "../exercises/service.ts";
 import { keyView, publicView, type ExerciseView } from "../exercises/view.ts";
-import type { ExerciseKind } from "../exercises/types.ts";
-import type { AnswerFields } from "../exercises/answers.ts";
-import type { FromTraceOptions } from "../exercises/from-trace.ts";
+import type {
+  CourseResolvers,
+  ExerciseKindResolvers,
+  ExerciseResolvers,
+  HintResolvers,
+  MutationResolvers,
+  QueryResolvers,
+  Resolvers,
+  SubmissionResolvers,
+  UserResolvers,
+  UserRoleResolvers,
+  ViewerResolvers,
+} from "./generated.ts";
 
 export const exercisesTypeDefs = readFileSync(new URL("./exercises.graphql", import.meta.url), "utf8");
 
@@ -34,15 +48,15 @@ export interface ClassroomContext {
   readonly classroom: ClassroomService;
 }
 
-type Args = Record<string, unknown>;
-type Resolver<P = unknown, R = unknown> = (parent: P, args: Args, ctx: ClassroomContext) => R | Promise<R>;
-
-const KIND_ENUM: Record<string, ExerciseKind> = {
+/** The enums' values as the domain spells them: arguments arrive, and results leave, as those. */
+const ExerciseKind: Required<ExerciseKindResolvers> = {
   SPOT_THE_RACE: "spot-the-race",
   BE_THE_SCHEDULER: "be-the-scheduler",
   WHICH_FIX: "which-fix",
   PREDICT_THE_STATE: "predict-the-state",
 };
+
+const UserRole: Required<UserRoleResolvers> = { INSTRUCTOR: "instructor", STUDENT: "student" };
 
 const views = new WeakMap<ExerciseHandle, ExerciseView>();
 function view(h: ExerciseHandle): ExerciseView {
@@ -55,59 +69,53 @@ function forbidden(what: string): DomainError {
   return new DomainError("FORBIDDEN", `${what}: instructors of the exercise's course only`);
 }
 
-const str = (a: Args, k: string): string => a[k] as string;
-const optStr = (a: Args, k: string): string | null => (a[k] as string | null | undefined) ?? null;
-
-const Query: Record<string, Resolver> = {
+const Query: QueryResolvers<ClassroomContext> = {
   viewer: (_p, _a, { viewer }) => (viewer.kind === "user" ? viewer : null),
   courses: (_p, _a, { viewer, classroom }) => classroom.courses(viewer),
-  exercises: (_p, a, { viewer, classroom }) => classroom.exercises(viewer, optStr(a, "course")),
-  exercise: (_p, a, { viewer, classroom }) => classroom.exercise(viewer, str(a, "id")),
-  mySubmissions: (_p, a, { viewer, classroom }) => classroom.mySubmissions(viewer, optStr(a, "exercise")),
-  submission: (_p, a, { viewer, classroom }) => classroom.submission(viewer, str(a, "id")),
-  submissions: (_p, a, { viewer, classroom }) =>
-    classroom.submissions(viewer, str(a, "course"), { exerciseId: optStr(a, "exercise"), userId: optStr(a, "student") }),
-  gradebook: (_p, a, { viewer, classroom }) => classroom.gradebookCsv(viewer, str(a, "course")),
+  exercises: (_p, { course }, { viewer, classroom }) => classroom.exercises(viewer, course),
+  exercise: (_p, { id }, { viewer, classroom }) => classroom.exercise(viewer, id),
+  mySubmissions: (_p, { exercise }, { viewer, classroom }) => classroom.mySubmissions(viewer, exercise),
+  submission: (_p, { id }, { viewer, classroom }) => classroom.submission(viewer, id),
+  submissions: (_p, { course, exercise, student }, { viewer, classroom }) =>
+    classroom.submissions(viewer, course, { exerciseId: exercise, userId: student }),
+  gradebook: (_p, { course }, { viewer, classroom }) => classroom.gradebookCsv(viewer, course),
 };
 
-const Mutation: Record<string, Resolver> = {
-  hint: (_p, a, { viewer, classroom }) => classroom.hint(viewer, str(a, "exercise"), a.n as number),
-  submitAnswer: (_p, a, { viewer, classroom }) =>
-    classroom.submit(viewer, str(a, "exercise"), a.answer as AnswerFields, { expectedVersion: (a.expectedVersion as number | null | undefined) ?? null }),
-  createCourse: (_p, a, { viewer, classroom }) => classroom.createCourse(viewer, str(a, "name"), optStr(a, "title")),
-  createExercise: (_p, a, { viewer, classroom }) => classroom.createExercise(viewer, str(a, "course"), str(a, "definition")),
-  createExerciseFromTrace: (_p, a, { viewer, classroom }) =>
-    classroom.createExerciseFromTrace(viewer, str(a, "course"), str(a, "trace"), {
-      ...((a.options as Omit<FromTraceOptions, "kind"> | null | undefined) ?? {}),
-      kind: a.kind as ExerciseKind,
-    }),
+const Mutation: MutationResolvers<ClassroomContext> = {
+  hint: (_p, { exercise, n }, { viewer, classroom }) => classroom.hint(viewer, exercise, n),
+  submitAnswer: (_p, { exercise, answer, expectedVersion }, { viewer, classroom }) =>
+    classroom.submit(viewer, exercise, answer, { expectedVersion }),
+  createCourse: (_p, { name, title }, { viewer, classroom }) => classroom.createCourse(viewer, name, title ?? null),
+  createExercise: (_p, { course, definition }, { viewer, classroom }) => classroom.createExercise(viewer, course, definition),
+  createExerciseFromTrace: (_p, { course, trace, kind, options }, { viewer, classroom }) =>
+    classroom.createExerciseFromTrace(viewer, course, trace, { ...options, kind }),
 };
 
-const Viewer: Record<string, Resolver<UserViewer>> = {
+const Viewer: ViewerResolvers<ClassroomContext> = {
   id: (v) => v.id,
   name: (v) => v.name,
   role: (v) => v.role,
   course: (v, _a, { viewer, classroom }) => classroom.course(viewer, v.courseId),
 };
 
-const Course: Record<string, Resolver<CourseRow>> = {
+const Course: CourseResolvers<ClassroomContext> = {
   id: (c) => c.id,
   name: (c) => c.name,
   title: (c) => c.title,
   createdAt: (c) => c.createdAt.toISOString(),
   exercises: (c, _a, { viewer, classroom }) => classroom.exercises(viewer, c.id),
   students: (c, _a, { viewer, classroom }) => classroom.students(viewer, c.id),
-  submissions: (c, a, { viewer, classroom }) => classroom.submissions(viewer, c.id, { exerciseId: optStr(a, "exercise"), userId: optStr(a, "student") }),
+  submissions: (c, { exercise, student }, { viewer, classroom }) => classroom.submissions(viewer, c.id, { exerciseId: exercise, userId: student }),
   gradebook: (c, _a, { viewer, classroom }) => classroom.gradebookCsv(viewer, c.id),
 };
 
-const User: Record<string, Resolver<UserRow>> = {
+const User: UserResolvers<ClassroomContext> = {
   id: (u) => u.id,
   name: (u) => u.name,
   role: (u) => u.role,
 };
 
-const Exercise: Record<string, Resolver<ExerciseHandle>> = {
+const Exercise: ExerciseResolvers<ClassroomContext> = {
   id: (h) => h.loaded.ref,
   course: (h) => h.course,
   kind: (h) => h.loaded.def.kind,
@@ -144,7 +152,7 @@ const Exercise: Record<string, Resolver<ExerciseHandle>> = {
   },
 };
 
-const Hint: Record<string, Resolver<HintView>> = {
+const Hint: HintResolvers<ClassroomContext> = {
   exercise: (h) => h.exerciseId,
   n: (h) => h.n,
   text: (h) => h.text,
@@ -152,7 +160,7 @@ const Hint: Record<string, Resolver<HintView>> = {
   revealed: (h) => h.revealed,
 };
 
-const Submission: Record<string, Resolver<SubmissionView>> = {
+const Submission: SubmissionResolvers<ClassroomContext> = {
   id: (s) => s.id,
   exercise: (s, _a, { viewer, classroom }) => classroom.exercise(viewer, s.exerciseId),
   student: (s, _a, { viewer, classroom }) => classroom.user(viewer, s.userId),
@@ -171,7 +179,7 @@ const Submission: Record<string, Resolver<SubmissionView>> = {
 };
 
 /** The resolver map to merge with the API's (`makeExecutableSchema({ resolvers: [resolvers, exercisesResolvers] })`). */
-export const exercisesResolvers = {
+export const exercisesResolvers: Resolvers<ClassroomContext> = {
   Query,
   Mutation,
   Viewer,
@@ -180,8 +188,8 @@ export const exercisesResolvers = {
   Exercise,
   Hint,
   Submission,
-  ExerciseKind: { SPOT_THE_RACE: KIND_ENUM.SPOT_THE_RACE, BE_THE_SCHEDULER: KIND_ENUM.BE_THE_SCHEDULER, WHICH_FIX: KIND_ENUM.WHICH_FIX, PREDICT_THE_STATE: KIND_ENUM.PREDICT_THE_STATE },
-  UserRole: { INSTRUCTOR: "instructor", STUDENT: "student" },
+  ExerciseKind,
+  UserRole,
 };
 
 /** Fields that replay (grading, key checks) or fold many events. */

@@ -1,40 +1,28 @@
 /**
  * Resolver of explore.graphql: `Query.explore`, a thin call into the
  * explorer (src/explore) with argument checks that name the argument.
+ * Typed by generated.ts, which codegen makes from every src/resolvers/*.graphql.
  *
  * Merge: `typeDefs: [typeDefs, exploreTypeDefs]`, `resolvers: [resolvers,
- * exploreResolvers]` (needs the Verdict enum of schema.graphql and a context
- * with `store`).
+ * exploreResolvers]` (needs the Verdict enum of schema.graphql and the API's
+ * request context).
  */
 import { readFileSync } from "node:fs";
 import { DomainError } from "../errors.ts";
-import type { EventStore, TraceInfo } from "../events/store.ts";
 import { type Program, programFromScenario } from "../explore/program.ts";
-import { type ExploreReport, explore } from "../explore/report.ts";
+import { type ExploreReport, explore, reportObject } from "../explore/report.ts";
 import { programFromScenarioText, programFromTrace, seedFile } from "../explore/source.ts";
 import { loadScenarioFile } from "../scenario/load.ts";
+import type { RequestContext } from "./context.ts";
 import { FieldError } from "./errors.ts";
-import { rulesArg } from "./shared.ts";
+import type { ExploreResult, QueryExploreArgs, Resolvers } from "./generated.ts";
+import { requireTrace, rulesArg } from "./shared.ts";
 import { verdict } from "./types.ts";
 
 export const exploreTypeDefs = readFileSync(new URL("./explore.graphql", import.meta.url), "utf8");
 
 /** Largest `maxStates` a client may ask for (the explorer runs in the request). */
 export const MAX_STATES_CAP = 1_000_000;
-
-/** What the resolver needs in the GraphQL context. */
-export interface ExploreContext {
-  readonly store: EventStore;
-  readonly loaders?: { trace: { load(idOrName: string): Promise<TraceInfo | null> } };
-}
-
-interface ExploreArgs {
-  readonly scenario?: string | null;
-  readonly trace?: string | null;
-  readonly rules: readonly string[];
-  readonly maxSteps?: number | null;
-  readonly maxStates?: number | null;
-}
 
 function positive(field: string, v: number | null | undefined, cap?: number): number | null {
   if (v === null || v === undefined) return null;
@@ -43,7 +31,7 @@ function positive(field: string, v: number | null | undefined, cap?: number): nu
   return v;
 }
 
-async function programOf(args: ExploreArgs, ctx: ExploreContext): Promise<Program> {
+async function programOf(args: Pick<QueryExploreArgs, "scenario" | "trace">, ctx: RequestContext): Promise<Program> {
   const hasScenario = args.scenario != null;
   const hasTrace = args.trace != null;
   if (hasScenario === hasTrace) throw new FieldError(hasScenario ? "trace" : "scenario", "give exactly one of scenario and trace");
@@ -59,49 +47,26 @@ async function programOf(args: ExploreArgs, ctx: ExploreContext): Promise<Progra
       throw err;
     }
   }
-  const id = args.trace!;
-  const t = ctx.loaders ? await ctx.loaders.trace.load(id) : await ctx.store.findTrace(id);
-  if (!t) throw new FieldError("trace", `no trace ${JSON.stringify(id)}`, { code: "NOT_FOUND" });
-  return programFromTrace(ctx.store, t);
+  return programFromTrace(ctx.store, await requireTrace(ctx, args.trace!));
 }
 
-/** The GraphQL shape of a report (ExploreResult). */
-export function exploreResult(rep: ExploreReport) {
-  const r = rep.result;
-  const schedule = (s: { stepsJson: ExploreReport["bugs"][number]["stepsJson"] }) =>
-    s.stepsJson.map((x) => ({ ...x, outcome: x.outcome ?? null }));
+/**
+ * The GraphQL shape of a report (ExploreResult): the `--json` object with the
+ * naive count as a string (it outgrows Int), the cross-check verdict as the
+ * enum, and each bug's diagram. A step without an outcome resolves to null.
+ */
+export function exploreResult(rep: ExploreReport): ExploreResult {
+  const json = reportObject(rep);
   return {
-    source: rep.source,
-    rules: rep.rules.key,
-    schedules: r.schedules,
-    states: r.states,
-    transitions: r.transitions,
-    naive: r.naive.toString(),
-    complete: r.complete,
-    limits: [...r.limits],
-    maxSteps: r.maxSteps,
-    maxStates: r.maxStates,
-    outcomes: { ...r.outcomes },
-    actors: rep.program.actors.map((a, i) => ({ name: a.name, pid: a.pid, comm: a.comm, events: rep.program.steps[i]!.length })),
-    bugs: rep.bugs.map((b) => ({
-      race: b.race,
-      effect: b.effect,
-      message: b.message,
-      steps: b.steps,
-      schedule: schedule(b),
-      diagram: b.diagram,
-      confirmed: { ...b.confirmed, verdict: verdict(b.confirmed.verdict) },
-    })),
-    undecidable: rep.undecidable && { count: rep.undecidable.count, why: rep.undecidable.why, steps: rep.undecidable.steps, schedule: schedule(rep.undecidable) },
-    inconsistent: rep.inconsistent && { count: rep.inconsistent.count, why: rep.inconsistent.why, steps: rep.inconsistent.steps, schedule: schedule(rep.inconsistent) },
-    statement: rep.statement,
-    elapsedMs: Math.round(r.elapsedMs),
+    ...json,
+    naive: json.naive.toString(),
+    bugs: json.bugs.map((b, i) => ({ ...b, diagram: rep.bugs[i]!.diagram, confirmed: { ...b.confirmed, verdict: verdict(b.confirmed.verdict) } })),
   };
 }
 
-export const exploreResolvers = {
+export const exploreResolvers: Resolvers = {
   Query: {
-    explore: async (_root: unknown, args: ExploreArgs, ctx: ExploreContext) => {
+    explore: async (_root, args, ctx) => {
       const maxSteps = positive("maxSteps", args.maxSteps);
       const maxStates = positive("maxStates", args.maxStates, MAX_STATES_CAP);
       const rules = rulesArg(args.rules);

@@ -1,19 +1,16 @@
 /**
  * Mutation resolvers. Every write is all or nothing: events are validated
  * (catalog `decodeEvent`) before the store is called, an append checks the
- * expected version in the same transaction as the insert, a fork is one import.
+ * expected version in the same transaction as the insert, a fork is one row (it shares its prefix).
  */
 import { DomainError } from "../errors.ts";
 import { decodeEvent, EventValidationError } from "../events/catalog.ts";
-import type { NewTrace, TraceInfo } from "../events/store.ts";
-import type { RaceEvent, StoredEvent } from "../events/types.ts";
+import type { NewTrace } from "../events/store.ts";
+import type { RaceEvent } from "../events/types.ts";
 import type { EventInput, MutationResolvers } from "./generated.ts";
 import { authorizeTraceWrite } from "./context.ts";
 import { FieldError } from "./errors.ts";
 import { forgetTrace, requireTrace, seqArg } from "./shared.ts";
-
-/** Events copied per COPY batch when forking. */
-const FORK_BATCH = 10_000;
 
 /** Validates every event first: the error names `events[i].<field>`. */
 export function decodeInputs(events: readonly EventInput[]): RaceEvent[] {
@@ -28,10 +25,6 @@ export function decodeInputs(events: readonly EventInput[]): RaceEvent[] {
       throw err;
     }
   });
-}
-
-function withoutSeq({ seq: _seq, ...event }: StoredEvent): RaceEvent {
-  return event as RaceEvent;
 }
 
 export const mutationResolvers: MutationResolvers = {
@@ -67,27 +60,13 @@ export const mutationResolvers: MutationResolvers = {
     const origin = await requireTrace(ctx, args.trace);
     const atSeq = seqArg("atSeq", args.atSeq, origin);
     if (args.name.trim() === "") throw new FieldError("name", "must not be empty");
-    // The copy keeps the origin's file and format but not its hash: re-importing that file finds the origin.
+    // The fork keeps the origin's file and format but not its hash: re-importing that file finds the origin.
     const fork: NewTrace = {
       name: args.name,
       source: { file: origin.source.file, hash: null, format: origin.source.format },
       meta: { forkedFrom: { trace: origin.id, name: origin.name, atSeq } },
     };
-    const { store } = ctx;
-    let created: TraceInfo;
-    if (store.copyPrefix) {
-      created = await store.copyPrefix(origin.id, atSeq, fork);
-    } else {
-      // Read before the import's transaction opens: the embedded database serves one
-      // transaction at a time, so a read from inside it would wait for it forever.
-      const batches: RaceEvent[][] = [];
-      for (let from = 1; from <= atSeq; from += FORK_BATCH) {
-        batches.push((await store.read(origin.id, { from, to: Math.min(atSeq, from + FORK_BATCH - 1) })).map(withoutSeq));
-      }
-      created = await store.importTrace(fork, (async function* () {
-        yield* batches;
-      })());
-    }
+    const created = await ctx.store.forkTrace(origin.id, atSeq, fork);
     ctx.loaders.trace.prime(created.id, created);
     return created;
   },

@@ -9,12 +9,12 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { hashToken } from "../../src/auth/tokens.ts";
 import { ANONYMOUS, viewerFromToken, type Viewer } from "../../src/auth/viewer.ts";
-import { DomainError } from "../../src/errors.ts";
 import { importFile } from "../../src/ftrace/import.ts";
 import { loadScenarioFile, SEEDS_DIR, storeScenario } from "../../src/scenario/load.ts";
 import { GRADEBOOK_COLUMNS } from "../../src/exercises/csv.ts";
 import type { AddedUser } from "../../src/auth/users.ts";
-import { classroomRig, type ClassroomRig } from "./helpers.ts";
+import { rejection } from "../helpers/errors.ts";
+import { classroomRig, scrubSpotDefinition, type ClassroomRig } from "./helpers.ts";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const RACE_TRACES = path.join(HERE, "../ftrace/fixtures/races");
@@ -26,16 +26,7 @@ let bob: AddedUser;
 let other: AddedUser;
 const v: Record<string, Viewer> = {};
 
-async function rejects(p: Promise<unknown>, code: string): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(DomainError);
-    expect((err as DomainError).code).toBe(code);
-    return (err as Error).message;
-  }
-  throw new Error(`expected ${code}`);
-}
+const rejects = async (p: Promise<unknown>, code: string): Promise<string> => (await rejection(p, code)).message;
 
 beforeAll(async () => {
   rig = await classroomRig();
@@ -184,29 +175,7 @@ describe("the gradebook", () => {
 });
 
 describe("exercises created by instructors", () => {
-  const DEFINITION = (seq: number) => `# secret: the state breaks at step ${seq}
-id: spot-mine
-kind: spot-the-race
-race: scrub-vs-bg-deletion
-title: My own scrub race
-statement: Name the race and the seq where the state first goes wrong.
-hints: [Look at scrub_chunk.]
-trace:
-  inline: |
-    let X = 0x77000000
-    actor A pid=10 comm=btrfs-cleaner role=cleaner
-    actor S pid=20 comm=btrfs role=scrub
-    A unused_bg_check bytenr=X outcome=proceed
-    A set_ro bytenr=X
-    A remove_chunk bytenr=X
-    S scrub_dev_extent bytenr=X devid=1 physical=0x1000000
-    S set_ro bytenr=X
-    A remove_block_group bytenr=X
-    S scrub_chunk bytenr=X
-key:
-  race: scrub-vs-bg-deletion
-  seq: ${seq}
-`;
+  const DEFINITION = (seq: number) => scrubSpotDefinition({ note: `secret: the state breaks at step ${seq}`, id: "spot-mine", title: "My own scrub race", seq });
 
   test("a definition whose key the replay contradicts is refused with definition:line, and nothing is stored", async () => {
     const msg = await rejects(rig.classroom.createExercise(v.prof!, "os-2026", DEFINITION(6)), "BAD_USER_INPUT");

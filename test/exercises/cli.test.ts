@@ -4,45 +4,28 @@
  * once and stored hashed, the library listed, shown and answered locally,
  * a course exercise answered and recorded with a token.
  */
-import { Writable } from "node:stream";
 import { hashToken } from "../../src/auth/tokens.ts";
 import type { CommandModule } from "../../src/cli/command.ts";
 import * as exerciseCommand from "../../src/cli/commands/exercise.ts";
 import { run as exercise } from "../../src/cli/commands/exercise.ts";
 import * as userCommand from "../../src/cli/commands/user.ts";
 import { run as user } from "../../src/cli/commands/user.ts";
-import { DomainError } from "../../src/errors.ts";
 import { PgClassroomStore } from "../../src/exercises/pg-classroom.ts";
-import { freshDatabase, type TestDatabase } from "../helpers/db.ts";
+import { textSink } from "../helpers/cli.ts";
+import { databaseForFile } from "../helpers/db.ts";
+import { rejection } from "../helpers/errors.ts";
 
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await freshDatabase();
-});
-afterAll(async () => {
-  await t?.drop();
-});
+const t = databaseForFile();
 
 async function cli(cmd: typeof user | typeof exercise, argv: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string }> {
-  let out = "";
-  const stdout = new Writable({
-    write(chunk, _enc, cb) {
-      out += String(chunk);
-      cb();
-    },
-  });
+  const stdout = textSink();
   const code = await cmd(argv, { stdout, store: t.store, env } as never);
-  return { code, out };
+  return { code, out: stdout.text };
 }
 
 async function cliError(cmd: typeof user | typeof exercise, argv: string[]): Promise<string> {
-  try {
-    await cli(cmd, argv);
-  } catch (err) {
-    expect(err).toBeInstanceOf(DomainError);
-    return `${(err as DomainError).code}: ${(err as Error).message}`;
-  }
-  throw new Error("expected an error");
+  const err = await rejection(cli(cmd, argv));
+  return `${err.code}: ${err.message}`;
 }
 
 test("both are command modules of the CLI framework (registered in src/cli/commands/index.ts)", () => {

@@ -4,33 +4,32 @@
  * a key the replay contradicts, a bad line inside an inline scenario — is one
  * error naming file:line and the field. No database.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { DomainError } from "../../src/errors.ts";
 import { EXERCISE_KINDS } from "../../src/exercises/types.ts";
 import { loadExerciseFile, loadLibrary } from "../../src/exercises/library.ts";
 import { RACE_IDS } from "../../src/scenario/parse.ts";
+import { rejection } from "../helpers/errors.ts";
+import { tempDirForFile } from "../helpers/for-file.ts";
 
-let dir: string;
-beforeAll(() => {
-  dir = mkdtempSync(path.join(os.tmpdir(), "racelab-exercises-"));
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDirForFile("racelab-exercises-");
 
 /** Writes `text` as <dir>/<id>.yaml and loads it; returns the error message (or fails the test when it loads). */
 async function loadError(id: string, text: string): Promise<string> {
   const file = path.join(dir, `${id}.yaml`);
   writeFileSync(file, text);
-  try {
-    await loadExerciseFile(file);
-  } catch (err) {
-    expect(err).toBeInstanceOf(DomainError);
-    expect((err as DomainError).code).toBe("BAD_USER_INPUT");
-    return (err as Error).message;
-  }
-  throw new Error(`${id}.yaml loaded, but it should not`);
+  return (await rejection(loadExerciseFile(file), "BAD_USER_INPUT")).message;
 }
+
+/** Lines 1-7 of a definition whose trace is the race's seed scenario; the key and the rest follow at line 8. */
+const head = (id: string, kind: string, race: string) => `id: ${id}
+kind: ${kind}
+race: ${race}
+title: t
+statement: s
+hints: [h]
+trace: { scenario: ${race} }
+`;
 
 const SPOT = (seq: number, race = "balance-vs-unused-bg-deletion") => `id: spot-x
 kind: spot-the-race
@@ -138,14 +137,7 @@ describe("answer keys are checked against the replay", () => {
   });
 
   test("be the scheduler: a key schedule the replay does not accept", async () => {
-    const text = `id: sched-bad
-kind: be-the-scheduler
-race: balance-vs-unused-bg-deletion
-title: t
-statement: s
-hints: [h]
-trace: { scenario: balance-vs-unused-bg-deletion }
-key:
+    const text = `${head("sched-bad", "be-the-scheduler", "balance-vs-unused-bg-deletion")}key:
   schedule: A A A A B B B B
 `;
     const msg = await loadError("sched-bad", text);
@@ -153,14 +145,7 @@ key:
   });
 
   test("which fix: a set that is not the smallest", async () => {
-    const text = `id: wf-big
-kind: which-fix
-race: scrub-vs-bg-deletion
-title: t
-statement: s
-hints: [h]
-trace: { scenario: scrub-vs-bg-deletion }
-key:
+    const text = `${head("wf-big", "which-fix", "scrub-vs-bg-deletion")}key:
   fixes: [pin-chunks-during-trim, scrub-skip-removed-chunk]
 `;
     const msg = await loadError("wf-big", text);
@@ -170,28 +155,14 @@ key:
   });
 
   test("which fix: a set that leaves the trace failing", async () => {
-    const text = `id: wf-wrong
-kind: which-fix
-race: scrub-vs-bg-deletion
-title: t
-statement: s
-hints: [h]
-trace: { scenario: scrub-vs-bg-deletion }
-key: { fixes: [delete-unused-bgs-mutex] }
+    const text = `${head("wf-wrong", "which-fix", "scrub-vs-bg-deletion")}key: { fixes: [delete-unused-bgs-mutex] }
 `;
     const msg = await loadError("wf-wrong", text);
     expect(msg).toMatch(new RegExp(`^${dir}/wf-wrong\\.yaml:8: key\\.fixes: \\{delete-unused-bgs-mutex\\} is not a smallest set .*still fails: scrub_einval at seq 7`));
   });
 
   test("predict the state: an answer the replay contradicts, at that question's line", async () => {
-    const text = `id: predict-bad
-kind: predict-the-state
-race: scrub-vs-bg-deletion
-title: t
-statement: s
-hints: [h]
-trace: { scenario: scrub-vs-bg-deletion }
-rules: scrub-skip-removed-chunk
+    const text = `${head("predict-bad", "predict-the-state", "scrub-vs-bg-deletion")}rules: scrub-skip-removed-chunk
 at: 6
 questions:
   - ask: removed-flag
@@ -206,14 +177,7 @@ questions:
   });
 
   test("predict the state: a question the rules cannot answer (no mutex without its fix)", async () => {
-    const text = `id: predict-mutex
-kind: predict-the-state
-race: balance-vs-unused-bg-deletion
-title: t
-statement: s
-hints: [h]
-trace: { scenario: balance-vs-unused-bg-deletion }
-at: 3
+    const text = `${head("predict-mutex", "predict-the-state", "balance-vs-unused-bg-deletion")}at: 3
 questions:
   - ask: mutex-holder
     answer: A

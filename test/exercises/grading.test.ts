@@ -3,10 +3,10 @@
  * grade is decided by replaying the answer, and the feedback says what the
  * replay did — without quoting the key to the student. No database.
  */
-import { DomainError } from "../../src/errors.ts";
 import { gradeAnswer } from "../../src/exercises/grade.ts";
 import { loadLibrary, type Library } from "../../src/exercises/library.ts";
 import type { Answer, Grade, LoadedExercise } from "../../src/exercises/types.ts";
+import { thrown } from "../helpers/errors.ts";
 
 let lib: Library;
 beforeAll(async () => {
@@ -27,16 +27,7 @@ const check = (g: Grade, name: string) => {
 /** What a student is shown of a grade. */
 const studentText = (g: Grade) => JSON.stringify({ summary: g.summary, checks: g.checks, replays: g.replays });
 
-function badAnswer(f: () => unknown): string {
-  try {
-    f();
-  } catch (err) {
-    expect(err).toBeInstanceOf(DomainError);
-    expect((err as DomainError).code).toBe("BAD_USER_INPUT");
-    return (err as Error).message;
-  }
-  throw new Error("expected a BAD_USER_INPUT");
-}
+const badAnswer = (f: () => unknown): string => thrown(f, "BAD_USER_INPUT").message;
 
 describe("spot the race", () => {
   const race = "balance-vs-unused-bg-deletion" as const;

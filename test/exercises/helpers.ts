@@ -20,6 +20,37 @@ import { classroomModule } from "../../src/resolvers/exercises.ts";
 import { buildApiSchema } from "../../src/resolvers/index.ts";
 import { freshDatabase, type TestDatabase } from "../helpers/db.ts";
 
+/**
+ * An instructor's spot-the-race definition on the scrub race with its trace
+ * inline (block group 0x99000000; the state first goes wrong at seq 7).
+ * `note`, a comment, is line 1; the key's seq is `seq`, at line 22.
+ */
+export function scrubSpotDefinition(d: { readonly note: string; readonly id: string; readonly title: string; readonly seq: number }): string {
+  return `# ${d.note}
+id: ${d.id}
+kind: spot-the-race
+race: scrub-vs-bg-deletion
+title: ${d.title}
+statement: Name the race and the seq where the state first goes wrong.
+hints: [Look at scrub_chunk., Which map is gone?]
+trace:
+  inline: |
+    let X = 0x99000000
+    actor A pid=31 comm=btrfs-cleaner role=cleaner
+    actor S pid=32 comm=btrfs role=scrub
+    A unused_bg_check bytenr=X outcome=proceed
+    A set_ro bytenr=X
+    A remove_chunk bytenr=X
+    S scrub_dev_extent bytenr=X devid=1 physical=0x1000000
+    S set_ro bytenr=X
+    A remove_block_group bytenr=X
+    S scrub_chunk bytenr=X
+key:
+  race: scrub-vs-bg-deletion
+  seq: ${d.seq}
+`;
+}
+
 export interface GqlResult<T = any> {
   data?: T | null;
   errors?: GraphQLFormattedError[];

@@ -10,7 +10,7 @@ import { parse, subscribe } from "graphql";
 import { loadScenarioFile, SEEDS_DIR, storeScenario } from "../../src/scenario/load.ts";
 import type { AddedUser } from "../../src/auth/users.ts";
 import { createRequestContext, DEFAULT_LIMITS } from "../../src/resolvers/context.ts";
-import { classroomRig, type ClassroomRig, type GqlResult } from "./helpers.ts";
+import { classroomRig, scrubSpotDefinition, type ClassroomRig, type GqlResult } from "./helpers.ts";
 
 let rig: ClassroomRig;
 let prof: AddedUser;
@@ -25,29 +25,7 @@ const MARK = "secret-7f3a9c";
 /** Strings that must never reach anyone but the course's instructors (and Ada, for her own work). */
 let secrets: { keys: RegExp[]; adaWork: string[] };
 
-const DEFINITION = `# ${MARK}: the answer is seq 7
-id: spot-private
-kind: spot-the-race
-race: scrub-vs-bg-deletion
-title: A private scrub race
-statement: Name the race and the seq where the state first goes wrong.
-hints: [Look at scrub_chunk., Which map is gone?]
-trace:
-  inline: |
-    let X = 0x99000000
-    actor A pid=31 comm=btrfs-cleaner role=cleaner
-    actor S pid=32 comm=btrfs role=scrub
-    A unused_bg_check bytenr=X outcome=proceed
-    A set_ro bytenr=X
-    A remove_chunk bytenr=X
-    S scrub_dev_extent bytenr=X devid=1 physical=0x1000000
-    S set_ro bytenr=X
-    A remove_block_group bytenr=X
-    S scrub_chunk bytenr=X
-key:
-  race: scrub-vs-bg-deletion
-  seq: 7
-`;
+const DEFINITION = scrubSpotDefinition({ note: `${MARK}: the answer is seq 7`, id: "spot-private", title: "A private scrub race", seq: 7 });
 
 const EXERCISE_FIELDS = `id kind title statement race hintCount hintsRevealed steps { seq actor type args } programs { actor steps }
   questions { id text } at rules fix fixChoices answerFields events`;

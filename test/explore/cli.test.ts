@@ -3,35 +3,22 @@
  * counterexample as a trace that the normal replay checks (real
  * PostgreSQL), exploring a stored trace, and the CLI binary itself.
  */
-import { Writable } from "node:stream";
 import { run } from "../../src/cli/commands/explore.ts";
 import { DomainError } from "../../src/errors.ts";
 import { createReplayService } from "../../src/replay/service.ts";
 import { checkEvents } from "../../src/replay/check.ts";
 import { loadScenarioFile, storeScenario } from "../../src/scenario/load.ts";
 import { seedFile } from "../../src/explore/source.ts";
-import { freshDatabase, type TestDatabase } from "../helpers/db.ts";
-import { racelab } from "../helpers/cli.ts";
+import { databaseForFile } from "../helpers/db.ts";
+import { racelab, textSink } from "../helpers/cli.ts";
 
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await freshDatabase();
-});
-afterAll(async () => {
-  await t.drop();
-});
+const t = databaseForFile();
 
 async function explore(args: string[], withStore = true): Promise<string> {
-  let out = "";
-  const stdout = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      out += chunk.toString();
-      cb();
-    },
-  });
+  const stdout = textSink();
   const code = await run(args, withStore ? { stdout, store: t.store } : { stdout });
   expect(code).toBe(0);
-  return out;
+  return stdout.text;
 }
 
 const json = async (args: string[], withStore = true) => JSON.parse(await explore([...args, "--json"], withStore)) as Record<string, any>;
@@ -88,7 +75,7 @@ test("bounds: a cut exploration says so and claims nothing", async () => {
 });
 
 test("bad input is one error naming the place", async () => {
-  const err = (args: string[]) => run(args, { stdout: new Writable({ write: (_c, _e, cb) => cb() }), store: t.store }).then(() => null, (e: unknown) => e);
+  const err = (args: string[]) => run(args, { stdout: textSink(), store: t.store }).then(() => null, (e: unknown) => e);
   await expect(err(["trim-vs-bg-removal", "--max-steps", "0"])).resolves.toMatchObject({ code: "BAD_USER_INPUT", message: 'explore: --max-steps: expected a positive integer, got "0"' });
   await expect(err(["trim-vs-bg-removal", "--rules", "no-such-fix"])).resolves.toBeInstanceOf(DomainError);
   await expect(err(["no-such-scenario-or-trace"])).resolves.toMatchObject({ code: "NOT_FOUND" });

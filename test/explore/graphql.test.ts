@@ -3,15 +3,9 @@
  * fresh database): a seed scenario by name, scenario text, a stored trace,
  * and the argument errors naming the argument.
  */
-import { type Rig, onlyError, seedTrace, startRig } from "../graphql/helpers.ts";
+import { onlyError, rigForFile, seedTrace } from "../graphql/helpers.ts";
 
-let rig: Rig;
-beforeAll(async () => {
-  rig = await startRig();
-});
-afterAll(async () => {
-  await rig.close();
-});
+const rig = rigForFile();
 
 const Q = `query ($scenario: String, $trace: ID, $rules: [String!]!, $maxSteps: Int, $maxStates: Int) {
   explore(scenario: $scenario, trace: $trace, rules: $rules, maxSteps: $maxSteps, maxStates: $maxStates) {

@@ -3,37 +3,18 @@
  * (Through the command's `run`, with a real store; the CLI framework only
  * dispatches to it.)
  */
-import { Writable } from "node:stream";
 import path from "node:path";
 import { parseImportArgs, run } from "../../src/cli/commands/import.ts";
 import { DomainError } from "../../src/errors.ts";
-import { freshDatabase, type TestDatabase } from "../helpers/db.ts";
+import { textSink } from "../helpers/cli.ts";
+import { databaseForFile } from "../helpers/db.ts";
 import { fixture, SHARED_TRACES } from "./helpers.ts";
 
-let t: TestDatabase;
-
-beforeAll(async () => {
-  t = await freshDatabase();
-}, 180_000);
-
-afterAll(async () => {
-  await t?.drop();
-}, 60_000);
-
-function sink(): Writable & { text: string } {
-  const w = new Writable({
-    write(chunk, _enc, cb) {
-      w.text += String(chunk);
-      cb();
-    },
-  }) as Writable & { text: string };
-  w.text = "";
-  return w;
-}
+const t = databaseForFile();
 
 async function runImport(argv: string[]) {
-  const stdout = sink();
-  const stderr = sink();
+  const stdout = textSink();
+  const stderr = textSink();
   const code = await run(argv, { store: t.store, stdout, stderr });
   return { code, out: stdout.text, err: stderr.text };
 }

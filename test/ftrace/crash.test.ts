@@ -3,26 +3,14 @@
  * COPY leaves no trace and no events behind; running it again succeeds.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { freshDatabase, type TestDatabase } from "../helpers/db.ts";
+import { BIN, ROOT } from "../helpers/cli.ts";
+import { databaseForFile } from "../helpers/db.ts";
+import { tempDirForFile } from "../helpers/for-file.ts";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-
-let t: TestDatabase;
-let dir: string;
-
-beforeAll(async () => {
-  t = await freshDatabase();
-  dir = mkdtempSync(path.join(os.tmpdir(), "racelab-crash-test-"));
-}, 180_000);
-
-afterAll(async () => {
-  await t?.drop();
-  rmSync(dir, { recursive: true, force: true });
-}, 60_000);
+const t = databaseForFile();
+const dir = tempDirForFile("racelab-crash-test-");
 
 /** A flat trace of `n` lines, every one an event (bg_items_insert), so the COPY runs for the whole import. */
 function bigTrace(n: number): string {
@@ -62,7 +50,7 @@ function runChild(
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      [path.join(ROOT, "bin/racelab.js"), "import", file, "--name", "crash-test", "--progress", "--json"],
+      [BIN, "import", file, "--name", "crash-test", "--progress", "--json"],
       {
         cwd: ROOT,
         env: { ...process.env, ...t.env, NODE_OPTIONS: "" },

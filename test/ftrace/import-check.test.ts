@@ -7,18 +7,10 @@
 import path from "node:path";
 import { importFile } from "../../src/ftrace/import.ts";
 import { checkEvents } from "../../src/replay/check.ts";
-import { freshDatabase, type TestDatabase } from "../helpers/db.ts";
+import { databaseForFile } from "../helpers/db.ts";
 import { fixture, SHARED_TRACES, table } from "./helpers.ts";
 
-let t: TestDatabase;
-
-beforeAll(async () => {
-  t = await freshDatabase();
-}, 180_000);
-
-afterAll(async () => {
-  await t?.drop();
-}, 60_000);
+const t = databaseForFile();
 
 async function stored(file: string) {
   const r = await importFile(t.store, file, { table });

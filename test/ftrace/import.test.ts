@@ -2,28 +2,19 @@
  * `importFile` into a real PostgreSQL: real logs, re-imports, and every bad
  * input of issue 4 (each a clear message and nothing half-written).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
-import { DomainError } from "../../src/errors.ts";
+import type { DomainError } from "../../src/errors.ts";
 import { importFile } from "../../src/ftrace/import.ts";
-import { freshDatabase, type TestDatabase } from "../helpers/db.ts";
+import { databaseForFile } from "../helpers/db.ts";
+import { rejection } from "../helpers/errors.ts";
+import { tempDirForFile } from "../helpers/for-file.ts";
 import { fixture, parse, readFixture, SHARED_TRACES, table } from "./helpers.ts";
 
-let t: TestDatabase;
-let dir: string;
-
-beforeAll(async () => {
-  t = await freshDatabase();
-  dir = mkdtempSync(path.join(os.tmpdir(), "racelab-import-test-"));
-}, 180_000);
-
-afterAll(async () => {
-  await t?.drop();
-  rmSync(dir, { recursive: true, force: true });
-}, 60_000);
+const t = databaseForFile();
+const dir = tempDirForFile("racelab-import-test-");
 
 function write(name: string, content: string | Buffer): string {
   const p = path.join(dir, name);
@@ -36,16 +27,6 @@ async function counts(): Promise<{ traces: number; events: number }> {
     "SELECT (SELECT count(*) FROM traces) AS traces, (SELECT count(*) FROM events) AS events",
   );
   return { traces: Number(rows[0]!.traces), events: Number(rows[0]!.events) };
-}
-
-async function rejection(p: Promise<unknown>): Promise<DomainError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(DomainError);
-    return err as DomainError;
-  }
-  throw new Error("expected a rejection");
 }
 
 /** The import must fail with INVALID_TRACE and leave the database as it was. */

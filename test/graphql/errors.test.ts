@@ -4,16 +4,9 @@
  * input names the field.
  */
 import { freshDatabase } from "../helpers/db.ts";
-import { onlyError, seedTrace, startRig, type Rig } from "./helpers.ts";
+import { onlyError, rigForFile, startRig } from "./helpers.ts";
 
-let rig: Rig;
-beforeAll(async () => {
-  rig = await startRig({ limits: { maxBodyBytes: 4096, maxDepth: 6, maxCost: 500 } });
-  await seedTrace(rig.db.store, "scrub-vs-bg-deletion");
-});
-afterAll(async () => {
-  await rig?.close();
-});
+const rig = rigForFile({ options: { limits: { maxBodyBytes: 4096, maxDepth: 6, maxCost: 500 } }, seeds: ["scrub-vs-bg-deletion"] });
 
 test("BAD_USER_INPUT: an argument out of range, naming it", async () => {
   const e = onlyError(await rig.gql(`{ stateAt(trace: "scrub-vs-bg-deletion", seq: 1000) { seq } }`));

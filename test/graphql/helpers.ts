@@ -3,9 +3,10 @@
  * with the real store, replay, importer and seeds) listening on a free
  * loopback port, over a fresh database per test file (test/helpers/db.ts).
  *
- *   const rig = await startRig();           // in beforeAll
- *   const res = await rig.gql(`{ traces { totalCount } }`);
- *   await rig.close();                      // in afterAll
+ *   const rig = rigForFile({ seeds: ["balance-vs-unused-bg-deletion"] });
+ *   test("…", async () => { const res = await rig.gql(`{ traces { totalCount } }`); });
+ *
+ * (`startRig()` starts one by hand, e.g. with other options beside it; `close()` stops it.)
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -17,6 +18,7 @@ import { createApiDeps, EXPLORE_MODULE } from "../../src/resolvers/deps.ts";
 import { loadScenarioFile, scenarioMeta, SEEDS_DIR, storeScenario } from "../../src/scenario/load.ts";
 import { buildServer, type RacelabServer, type ServerOptions } from "../../src/server.ts";
 import { freshDatabase, type TestDatabase } from "../helpers/db.ts";
+import { forFile } from "../helpers/for-file.ts";
 
 export const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const FIXTURES = path.join(HERE, "fixtures");
@@ -92,6 +94,24 @@ export async function startRig(options: ServerOptions = {}, db?: TestDatabase, m
       if (!db) await database.drop();
     },
   };
+}
+
+export interface FileRig extends Rig {
+  /** The seed traces stored at the start, by scenario name. */
+  readonly seeded: Readonly<Record<string, TraceInfo>>;
+}
+
+/** A rig for the whole test file (test/helpers/for-file.ts), the `seeds` scenarios stored as traces first. */
+export function rigForFile(opts: { options?: ServerOptions; seeds?: readonly string[] } = {}): FileRig {
+  return forFile(
+    async () => {
+      const rig = await startRig(opts.options);
+      const seeded: Record<string, TraceInfo> = {};
+      for (const name of opts.seeds ?? []) seeded[name] = await seedTrace(rig.db.store, name);
+      return { ...rig, seeded };
+    },
+    (rig) => rig.close(),
+  );
 }
 
 /**

@@ -6,16 +6,9 @@
 import { getIntrospectionQuery } from "graphql";
 import { DomainError } from "../../src/errors.ts";
 import { serverOptionsFromEnv } from "../../src/server.ts";
-import { onlyError, seedTrace, startRig, type Rig } from "./helpers.ts";
+import { onlyError, rigForFile, seedTrace, startRig } from "./helpers.ts";
 
-let rig: Rig;
-beforeAll(async () => {
-  rig = await startRig();
-  await seedTrace(rig.db.store, "balance-vs-unused-bg-deletion");
-});
-afterAll(async () => {
-  await rig?.close();
-});
+const rig = rigForFile({ seeds: ["balance-vs-unused-bg-deletion"] });
 
 describe("page size cap", () => {
   test.each([1001, -1])("first: %i is refused naming `first`", async (first) => {

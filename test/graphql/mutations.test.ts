@@ -5,17 +5,11 @@
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { FIXTURES, onlyError, seedTrace, startRig, type Rig } from "./helpers.ts";
+import { FIXTURES, onlyError, rigForFile, seedTrace, startRig } from "./helpers.ts";
 
 const BALANCE_LOG = readFileSync(path.join(FIXTURES, "balance-race.trace"), "utf8");
 
-let rig: Rig;
-beforeAll(async () => {
-  rig = await startRig();
-});
-afterAll(async () => {
-  await rig?.close();
-});
+const rig = rigForFile();
 
 async function traceCount(): Promise<number> {
   return (await rig.db.store.listTraces()).length;

@@ -2,19 +2,9 @@
  * Every query of the API over HTTP against a running server and real
  * PostgreSQL, on the seed traces (the four canonical races).
  */
-import type { TraceInfo } from "../../src/events/store.ts";
-import { CANONICAL, collect, onlyError, seedTrace, startRig, type Rig } from "./helpers.ts";
+import { CANONICAL, collect, onlyError, rigForFile, startRig } from "./helpers.ts";
 
-let rig: Rig;
-const traces: Record<string, TraceInfo> = {};
-
-beforeAll(async () => {
-  rig = await startRig();
-  for (const name of CANONICAL) traces[name] = await seedTrace(rig.db.store, name);
-});
-afterAll(async () => {
-  await rig?.close();
-});
+const rig = rigForFile({ seeds: CANONICAL });
 
 describe("traces and trace", () => {
   test("traces lists every trace, oldest first, as a Relay connection", async () => {
@@ -23,7 +13,7 @@ describe("traces and trace", () => {
     const conn = res.data.traces;
     expect(conn.totalCount).toBe(4);
     expect(conn.edges.map((e: any) => e.node.name)).toEqual([...CANONICAL]);
-    expect(conn.edges[0].node).toMatchObject({ id: traces[CANONICAL[0]]!.id, format: "scenario", version: 8 });
+    expect(conn.edges[0].node).toMatchObject({ id: rig.seeded[CANONICAL[0]]!.id, format: "scenario", version: 8 });
     expect(new Date(conn.edges[0].node.createdAt).toISOString()).toBe(conn.edges[0].node.createdAt);
     expect(conn.pageInfo).toEqual({ hasNextPage: false, hasPreviousPage: false });
   });
@@ -43,7 +33,7 @@ describe("traces and trace", () => {
   });
 
   test("trace by id and by name; null for an unknown one", async () => {
-    const t = traces["trim-vs-bg-removal"]!;
+    const t = rig.seeded["trim-vs-bg-removal"]!;
     const byId = await rig.gql(`query($id: ID!) { trace(id: $id) { id name version sourceFile sourceHash meta } }`, { id: t.id });
     expect(byId.data.trace).toMatchObject({ id: t.id, name: "trim-vs-bg-removal", version: t.version, sourceHash: t.source.hash });
     expect(byId.data.trace.sourceFile).toMatch(/trim-vs-bg-removal\.scenario$/);

@@ -2,16 +2,9 @@
  * The `replay` subscription over graphql-ws (client: graphql-ws + ws) against
  * a running server and real PostgreSQL.
  */
-import { collect, seedTrace, startRig, type GqlError, type Rig } from "./helpers.ts";
+import { collect, rigForFile, startRig, type GqlError } from "./helpers.ts";
 
-let rig: Rig;
-beforeAll(async () => {
-  rig = await startRig();
-  await seedTrace(rig.db.store, "balance-vs-unused-bg-deletion");
-});
-afterAll(async () => {
-  await rig?.close();
-});
+const rig = rigForFile({ seeds: ["balance-vs-unused-bg-deletion"] });
 
 const REPLAY = `subscription($t: ID!, $rules: [String!], $from: Int) {
   replay(trace: $t, rules: $rules, fromSeq: $from) {

@@ -8,13 +8,13 @@
  *   initialised cluster kept in the system temp dir (one per PGlite version):
  *   PGlite's initdb takes 10 s or more here, opening a copy about 1 s.
  *
- * Usage in a test file:
+ * Usage in a test file (one database for all its tests):
  *
- *   import { freshDatabase, type TestDatabase } from "./helpers/db.ts";
- *   let t: TestDatabase;
- *   beforeAll(async () => { t = await freshDatabase(); });
- *   afterAll(async () => { await t.drop(); });
+ *   import { databaseForFile } from "./helpers/db.ts";
+ *   const t = databaseForFile();
  *   test("…", async () => { const trace = await t.store.createTrace({ … }); });
+ *
+ * (`freshDatabase()` opens one by hand; `drop()` removes it.)
  *
  * `t.store` is the PgEventStore (EventStore + SnapshotStore), `t.db` the
  * Database (pool, prisma). `t.env` holds the environment a child process
@@ -31,6 +31,7 @@ import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
 import { openDatabase, type Database } from "../../src/db/connection.ts";
 import { PgEventStore } from "../../src/events/pg-store.ts";
+import { forFile } from "./for-file.ts";
 
 export interface TestDatabase {
   readonly store: PgEventStore;
@@ -165,4 +166,9 @@ export async function freshDatabase(opts: { migrate?: boolean; poolSize?: number
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** A fresh database for the whole test file: opened before its first test, dropped after its last (see for-file.ts). */
+export function databaseForFile(opts: { migrate?: boolean; poolSize?: number } = {}): TestDatabase {
+  return forFile(() => freshDatabase(opts), (t) => t.drop());
 }

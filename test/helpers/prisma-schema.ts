@@ -81,7 +81,7 @@ export function readPrismaSchema(file: string): ExpectedTable[] {
       if (!m) continue;
       const [, field, type, list, optional, attrs] = m;
       if (modelNames.has(type!)) {
-        const rel = /@relation\(fields:\s*\[([^\]]*)\],\s*references:\s*\[([^\]]*)\](?:,\s*onDelete:\s*(\w+))?/.exec(attrs!);
+        const rel = /@relation\((?:"\w+",\s*)?fields:\s*\[([^\]]*)\],\s*references:\s*\[([^\]]*)\](?:,\s*onDelete:\s*(\w+))?/.exec(attrs!);
         if (rel) relations.push({ fields: fieldList(rel[1]!), refModel: type!, references: fieldList(rel[2]!), onDelete: rel[3] ?? "Restrict" });
         continue;
       }

@@ -3,33 +3,16 @@
  * race, both replays with the verdicts; `state`/`diff` commands answer from
  * the stored seed traces.
  */
-import { Writable } from "node:stream";
 import { run as runDemo } from "../../src/cli/commands/demo.ts";
 import { run as runDiff } from "../../src/cli/commands/diff.ts";
 import { run as runState } from "../../src/cli/commands/state.ts";
-import { freshDatabase, type TestDatabase } from "../helpers/db.ts";
+import { textSink } from "../helpers/cli.ts";
+import { databaseForFile } from "../helpers/db.ts";
 
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await freshDatabase();
-});
-afterAll(async () => {
-  await t.drop();
-});
-
-function out(): Writable & { text: string } {
-  const w = new Writable({
-    write(chunk, _enc, cb) {
-      w.text += String(chunk);
-      cb();
-    },
-  }) as Writable & { text: string };
-  w.text = "";
-  return w;
-}
+const t = databaseForFile();
 
 test("demo of all four races on an empty database", async () => {
-  const o = out();
+  const o = textSink();
   expect(await runDemo([], { store: t.store, stdout: o })).toBe(0);
   const text = o.text;
   for (const [race, effect, step] of [
@@ -50,13 +33,13 @@ test("demo of all four races on an empty database", async () => {
 });
 
 test("state and diff commands on a seed trace", async () => {
-  const s = out();
+  const s = textSink();
   await runState(["balance-vs-unused-bg-deletion", "--at", "5", "--rules", "patched", "--json"], { store: t.store, stdout: s });
   const view = JSON.parse(s.text);
   expect(view.mutexes).toEqual([{ name: "delete_unused_bgs_mutex", holder: 17451, waiters: [887] }]);
-  const d = out();
+  const d = textSink();
   await runDiff(["balance-vs-unused-bg-deletion", "--from", "7", "--to", "8", "--rules", "patched", "--json"], { store: t.store, stdout: d });
   const diff = JSON.parse(d.text);
   expect(diff.changes).toContainEqual({ path: `blockGroups[${0xa69c00000}].inCacheTree`, before: true, after: false });
-  await expect(runState(["balance-vs-unused-bg-deletion", "--at", "x"], { store: t.store, stdout: out() })).rejects.toThrow(/--at: expected a sequence number/);
+  await expect(runState(["balance-vs-unused-bg-deletion", "--at", "x"], { store: t.store, stdout: textSink() })).rejects.toThrow(/--at: expected a sequence number/);
 });

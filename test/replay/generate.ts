@@ -8,17 +8,7 @@
  * long-running filesystem.
  */
 import type { RaceEvent } from "../../src/events/types.ts";
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from "../helpers/random.ts";
 
 const GB = 1n << 30n;
 const MB = 1n << 20n;

@@ -5,13 +5,13 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Writable } from "node:stream";
-import { DomainError } from "../../src/errors.ts";
 import { run as runSeed } from "../../src/cli/commands/seed.ts";
 import { run as runCheck } from "../../src/cli/commands/check.ts";
 import { SEEDS_DIR, scenarioFiles, seedScenarios } from "../../src/scenario/load.ts";
 import { parseScenario } from "../../src/scenario/parse.ts";
-import { freshDatabase, type TestDatabase } from "../helpers/db.ts";
+import { textSink } from "../helpers/cli.ts";
+import { databaseForFile } from "../helpers/db.ts";
+import { thrown } from "../helpers/errors.ts";
 
 const GOOD = `# race: balance-vs-unused-bg-deletion
 # expect unpatched: bug assertion_failure at step 2
@@ -23,16 +23,7 @@ B remove_block_group bytenr=X      # a comment
 A remove_chunk bytenr=X
 `;
 
-function errorOf(text: string): string {
-  try {
-    parseScenario(text, "bad.scenario");
-  } catch (e) {
-    expect(e).toBeInstanceOf(DomainError);
-    expect((e as DomainError).code).toBe("BAD_USER_INPUT");
-    return (e as Error).message;
-  }
-  throw new Error("no error");
-}
+const errorOf = (text: string): string => thrown(() => parseScenario(text, "bad.scenario"), "BAD_USER_INPUT").message;
 
 test("a scenario parses to events with file lines, pids, chains and its header", () => {
   const sc = parseScenario(GOOD, "good.scenario");
@@ -74,40 +65,23 @@ test.each([
 });
 
 describe("stored", () => {
-  let t: TestDatabase;
-  beforeAll(async () => {
-    t = await freshDatabase();
-  });
-  afterAll(async () => {
-    await t.drop();
-  });
-
-  function out(): Writable & { text: string } {
-    const w = new Writable({
-      write(chunk, _enc, cb) {
-        w.text += String(chunk);
-        cb();
-      },
-    }) as Writable & { text: string };
-    w.text = "";
-    return w;
-  }
+  const t = databaseForFile();
 
   test("racelab seed stores every seed scenario once; checking a seed file finds it", async () => {
     const files = scenarioFiles();
     expect(files.map((f) => path.basename(f)).sort()).toEqual(
       ["balance-vs-unused-bg-deletion", "trim-vs-bg-removal", "bg-creation-vs-cache-writeout", "scrub-vs-bg-deletion"].flatMap((r) => [`${r}.scenario`, `${r}.benign.scenario`]).sort(),
     );
-    const o1 = out();
+    const o1 = textSink();
     expect(await runSeed(["--json"], { store: t.store, stdout: o1 })).toBe(0);
     const first = JSON.parse(o1.text) as { name: string; existing: boolean; events: number }[];
     expect(first).toHaveLength(8);
     expect(first.every((x) => !x.existing && x.events > 0)).toBe(true);
-    const o2 = out();
+    const o2 = textSink();
     await runSeed(["--json"], { store: t.store, stdout: o2 });
     expect((JSON.parse(o2.text) as { existing: boolean }[]).every((x) => x.existing)).toBe(true);
     expect((await t.store.listTraces()).length).toBe(8);
-    const o3 = out();
+    const o3 = textSink();
     await runCheck([path.join(SEEDS_DIR, "scrub-vs-bg-deletion.scenario"), "--rules", "unpatched", "--json"], { store: t.store, stdout: o3 });
     const r = JSON.parse(o3.text);
     expect(Object.keys(r).slice(0, 5)).toEqual(["verdict", "rules", "findings", "warnings", "reordered"]);
@@ -125,7 +99,7 @@ describe("stored", () => {
       const before = (await t.store.listTraces()).length;
       await expect(seedScenarios(t.store, dir)).rejects.toThrow(/b-bad\.scenario:2: len: expected a non-negative number/);
       expect((await t.store.listTraces()).length).toBe(before);
-      await expect(runCheck([path.join(dir, "b-bad.scenario")], { store: t.store, stdout: out() })).rejects.toThrow(/b-bad\.scenario:2:/);
+      await expect(runCheck([path.join(dir, "b-bad.scenario")], { store: t.store, stdout: textSink() })).rejects.toThrow(/b-bad\.scenario:2:/);
       expect((await t.store.listTraces()).length).toBe(before);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -7,20 +7,14 @@
 import path from "node:path";
 import { createReplayService } from "../../src/replay/service.ts";
 import { loadScenarioFile, SEEDS_DIR, storeScenario, scenarioMeta } from "../../src/scenario/load.ts";
-import { freshDatabase, type TestDatabase } from "../helpers/db.ts";
+import { databaseForFile } from "../helpers/db.ts";
 import { appliedOrder, buildTimeline, formatArgs, addressNames, scenarioActors, spanAt, stepPoint } from "../../web/src/timeline/model.ts";
 import { allowedRange, initialSchedule, moveStep, scheduleAnswer } from "../../web/src/exercises/schedule.ts";
 import { parseCsv } from "../../web/src/exercises/csv.ts";
 import type { CheckResult, TraceEvent } from "../../web/src/types.ts";
 import { encodeEvent } from "../../src/events/catalog.ts";
 
-let t: TestDatabase;
-beforeAll(async () => {
-  t = await freshDatabase();
-}, 180_000);
-afterAll(async () => {
-  await t?.drop();
-});
+const t = databaseForFile();
 
 /** A seed race as the page receives it: events in wire form and the report of `check` (GraphQL shapes). */
 async function race(name: string, rules: string) {

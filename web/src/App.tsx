@@ -8,23 +8,17 @@ import { useCallback, useEffect, useState } from "react";
 import { gql, setToken } from "./api.ts";
 import { useLoad, useRoute, routeHref } from "./hooks.ts";
 import { REFERENCE, VIEWER } from "./queries.ts";
-import type { Fix, Race, ViewerInfo } from "./types.ts";
+import type { Reference, ViewerInfo } from "./types.ts";
 import { TimelinePage } from "./timeline/TimelinePage.tsx";
 import { ImportPage } from "./importer/ImportPage.tsx";
 import { ExercisesPage } from "./exercises/ExercisesPage.tsx";
 import { SignIn } from "./exercises/SignIn.tsx";
 
-export interface Reference {
-  readonly fixes: readonly Fix[];
-  readonly races: readonly Race[];
-  readonly eventTypes: readonly { readonly type: string; readonly doc: string; readonly observation: boolean }[];
-}
-
 const TOKEN_KEY = "racelab.token";
 
 export function App() {
   const [route, navigate] = useRoute();
-  const reference = useLoad<Reference>("reference", (signal) => gql<Reference>(REFERENCE, {}, signal));
+  const reference = useLoad<Reference>("reference", (signal) => gql(REFERENCE, {}, signal));
   const [viewer, setViewer] = useState<ViewerInfo | null>(null);
   const [signInError, setSignInError] = useState<string | null>(null);
   const [tracesVersion, setTracesVersion] = useState(0);
@@ -32,7 +26,7 @@ export function App() {
   const signIn = useCallback(async (token: string): Promise<boolean> => {
     setToken(token);
     try {
-      const data = await gql<{ viewer: ViewerInfo | null }>(VIEWER);
+      const data = await gql(VIEWER, {});
       if (!data.viewer) throw new Error("this token belongs to no user");
       setViewer(data.viewer);
       setSignInError(null);

@@ -31,7 +31,14 @@ function authHeaders(): Record<string, string> {
   return token ? { authorization: `Bearer ${token}` } : {};
 }
 
-export async function gql<T>(query: string, variables: Record<string, unknown> = {}, signal?: AbortSignal): Promise<T> {
+/**
+ * A GraphQL document (queries.ts) tagged with the result and variables types
+ * that codegen derived from it (generated/graphql.ts): gql() infers both, so a
+ * call cannot claim another shape than the schema gives.
+ */
+export type Operation<Result, Variables> = string & { readonly __types?: readonly [Result, Variables] };
+
+export async function gql<T, V>(query: Operation<T, V>, variables: V, signal?: AbortSignal): Promise<T> {
   let res: Response;
   try {
     res = await fetch("graphql", {

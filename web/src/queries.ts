@@ -1,4 +1,10 @@
-/** The GraphQL documents the page sends (fields as in types.ts). */
+/**
+ * The GraphQL documents the page sends. scripts/codegen.ts reads the strings
+ * this module exports and writes their result and variables types to
+ * generated/graphql.ts, which each document is tagged with (see Operation).
+ */
+import type { Operation } from "./api.ts";
+import type * as G from "./generated/graphql.ts";
 
 export const REFERENCE = /* GraphQL */ `
   query Reference {
@@ -6,7 +12,7 @@ export const REFERENCE = /* GraphQL */ `
     races { id title effect fix }
     eventTypes { type doc observation }
   }
-`;
+` as Operation<G.ReferenceQuery, G.ReferenceQueryVariables>;
 
 export const TRACES = /* GraphQL */ `
   query Traces($first: Int, $after: String) {
@@ -16,7 +22,7 @@ export const TRACES = /* GraphQL */ `
       totalCount
     }
   }
-`;
+` as Operation<G.TracesQuery, G.TracesQueryVariables>;
 
 export const EVENTS = /* GraphQL */ `
   query Events($trace: ID!, $first: Int, $after: String) {
@@ -34,7 +40,7 @@ export const EVENTS = /* GraphQL */ `
       }
     }
   }
-`;
+` as Operation<G.EventsQuery, G.EventsQueryVariables>;
 
 export const CHECK = /* GraphQL */ `
   query Check($trace: ID!, $rules: [String!]!) {
@@ -45,7 +51,7 @@ export const CHECK = /* GraphQL */ `
       undecided { seq line why }
     }
   }
-`;
+` as Operation<G.CheckQuery, G.CheckQueryVariables>;
 
 export const STATE_AT = /* GraphQL */ `
   query StateAt($trace: ID!, $seq: Int!, $rules: [String!]) {
@@ -63,7 +69,7 @@ export const STATE_AT = /* GraphQL */ `
       findings { race effect seq line message }
     }
   }
-`;
+` as Operation<G.StateAtQuery, G.StateAtQueryVariables>;
 
 export const DIFF = /* GraphQL */ `
   query Diff($trace: ID!, $from: Int!, $to: Int!, $rules: [String!]) {
@@ -72,7 +78,7 @@ export const DIFF = /* GraphQL */ `
       changes { path before after }
     }
   }
-`;
+` as Operation<G.DiffQuery, G.DiffQueryVariables>;
 
 // ---- exercises ----------------------------------------------------------------
 
@@ -80,13 +86,13 @@ export const VIEWER = /* GraphQL */ `
   query Viewer {
     viewer { id name role course { id name title } }
   }
-`;
+` as Operation<G.ViewerQuery, G.ViewerQueryVariables>;
 
 export const EXERCISES = /* GraphQL */ `
   query Exercises($course: ID) {
     exercises(course: $course) { id kind title race course { id name } }
   }
-`;
+` as Operation<G.ExercisesQuery, G.ExercisesQueryVariables>;
 
 const SUBMISSION_FIELDS = /* GraphQL */ `
   id attempt submittedAt answer correct score
@@ -109,22 +115,22 @@ export const EXERCISE = /* GraphQL */ `
       mySubmissions { ${SUBMISSION_FIELDS} }
     }
   }
-`;
+` as Operation<G.ExerciseQuery, G.ExerciseQueryVariables>;
 
 export const HINT = /* GraphQL */ `
   mutation Hint($exercise: ID!, $n: Int!) {
     hint(exercise: $exercise, n: $n) { n text of revealed }
   }
-`;
+` as Operation<G.HintMutation, G.HintMutationVariables>;
 
 export const SUBMIT = /* GraphQL */ `
   mutation Submit($exercise: ID!, $answer: AnswerInput!) {
     submitAnswer(exercise: $exercise, answer: $answer) { ${SUBMISSION_FIELDS} }
   }
-`;
+` as Operation<G.SubmitMutation, G.SubmitMutationVariables>;
 
 export const GRADEBOOK = /* GraphQL */ `
   query Gradebook($course: ID!) {
     gradebook(course: $course)
   }
-`;
+` as Operation<G.GradebookQuery, G.GradebookQueryVariables>;

@@ -61,7 +61,8 @@ export function tokenizeFlat(text: string): LineRecord {
 /** The record of a flat body (`func <-parent`, `name: text`). */
 export function flatBody(p: FlatPrefix): LineRecord {
   const { task, cpu, ts, body } = p;
-  const call = FLAT_CALL.exec(body);
+  // Only a body with ` <-` can be a call: tracepoint bodies skip that regex.
+  const call = body.includes(" <-") ? FLAT_CALL.exec(body) : null;
   if (call) return { kind: "call", task, cpu, ts, name: normalizeName(call[1]!), parent: normalizeName(call[2]!) };
   const named = FLAT_NAMED.exec(body);
   if (named) {

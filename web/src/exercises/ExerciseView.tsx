@@ -4,10 +4,9 @@
  */
 import { useEffect, useState, type FormEvent } from "react";
 import { ApiError, gql } from "../api.ts";
-import type { Reference } from "../App.tsx";
 import { useLoad } from "../hooks.ts";
 import { EXERCISE, HINT, SUBMIT } from "../queries.ts";
-import type { ExerciseDetail, Hint, Submission, ViewerInfo } from "../types.ts";
+import type { AnswerInput, ExerciseDetail, Hint, Reference, Submission, ViewerInfo } from "../types.ts";
 import { Feedback } from "./Feedback.tsx";
 import { KIND_LABEL } from "./ExercisesPage.tsx";
 import { Scheduler } from "./Scheduler.tsx";
@@ -16,7 +15,7 @@ import { initialSchedule, scheduleAnswer, type ScheduleStep } from "./schedule.t
 type Answer = Record<string, unknown>;
 
 export function ExerciseView(props: { id: string; viewer: ViewerInfo | null; reference: Reference | null }) {
-  const ex = useLoad(`exercise:${props.id}`, (signal) => gql<{ exercise: ExerciseDetail | null }>(EXERCISE, { id: props.id }, signal).then((d) => d.exercise));
+  const ex = useLoad(`exercise:${props.id}`, (signal) => gql(EXERCISE, { id: props.id }, signal).then((d) => d.exercise));
   if (ex.error) {
     return (
       <p role="alert" className="error">
@@ -51,9 +50,9 @@ function ExerciseBody(props: { exercise: ExerciseDetail; viewer: ViewerInfo | nu
     e.preventDefault();
     setBusy(true);
     setError(null);
-    const input: Answer = ex.kind === "BE_THE_SCHEDULER" ? { schedule: scheduleAnswer(schedule) } : answerInput(ex, answer);
+    const input: AnswerInput = ex.kind === "BE_THE_SCHEDULER" ? { schedule: scheduleAnswer(schedule) } : answerInput(ex, answer);
     try {
-      const d = await gql<{ submitAnswer: Submission }>(SUBMIT, { exercise: ex.id, answer: input });
+      const d = await gql(SUBMIT, { exercise: ex.id, answer: input });
       setLatest(d.submitAnswer);
       setSubmissions((s) => [...s, d.submitAnswer]);
     } catch (err) {
@@ -142,10 +141,10 @@ function ExerciseBody(props: { exercise: ExerciseDetail; viewer: ViewerInfo | nu
 }
 
 /** The AnswerInput of the non-scheduler kinds from the form's fields. */
-function answerInput(ex: ExerciseDetail, a: Answer): Answer {
+function answerInput(ex: ExerciseDetail, a: Answer): AnswerInput {
   switch (ex.kind) {
     case "SPOT_THE_RACE":
-      return { race: a.race ?? null, seq: typeof a.seq === "number" ? a.seq : null };
+      return { race: (a.race as string | null | undefined) ?? null, seq: typeof a.seq === "number" ? a.seq : null };
     case "WHICH_FIX":
       return { fixes: (a.fixes as string[] | undefined) ?? [] };
     case "PREDICT_THE_STATE":
@@ -166,7 +165,7 @@ function Hints(props: { exercise: ExerciseDetail; signedIn: boolean }) {
   useEffect(() => {
     if (!props.signedIn || ex.hintsRevealed === 0) return;
     let live = true;
-    Promise.all(Array.from({ length: ex.hintsRevealed }, (_, i) => gql<{ hint: Hint }>(HINT, { exercise: ex.id, n: i + 1 }).then((d) => d.hint))).then(
+    Promise.all(Array.from({ length: ex.hintsRevealed }, (_, i) => gql(HINT, { exercise: ex.id, n: i + 1 }).then((d) => d.hint))).then(
       (h) => live && setHints(h),
       (err: unknown) => live && setError((err as Error).message),
     );
@@ -179,7 +178,7 @@ function Hints(props: { exercise: ExerciseDetail; signedIn: boolean }) {
     setBusy(true);
     setError(null);
     try {
-      const d = await gql<{ hint: Hint }>(HINT, { exercise: ex.id, n: next });
+      const d = await gql(HINT, { exercise: ex.id, n: next });
       setHints((h) => [...h, d.hint]);
     } catch (err) {
       setError((err as Error).message);

@@ -3,10 +3,9 @@
  * with its hints, answer form and feedback, and the instructor's gradebook.
  */
 import { gql } from "../api.ts";
-import type { Reference } from "../App.tsx";
 import { routeHref, useLoad, type Route } from "../hooks.ts";
 import { EXERCISES } from "../queries.ts";
-import type { ExerciseKind, ExerciseSummary, ViewerInfo } from "../types.ts";
+import type { ExerciseKind, Reference, ViewerInfo } from "../types.ts";
 import { ExerciseView } from "./ExerciseView.tsx";
 import { Gradebook } from "./Gradebook.tsx";
 
@@ -30,7 +29,7 @@ export function ExercisesPage(props: { route: Route; navigate: (href: string, re
 function ExerciseList(props: { viewer: ViewerInfo | null }) {
   const course = props.viewer?.course.id ?? null;
   const list = useLoad(`exercises:${props.viewer?.id ?? "anon"}`, (signal) =>
-    gql<{ exercises: ExerciseSummary[] }>(EXERCISES, { course }, signal).then((d) => d.exercises),
+    gql(EXERCISES, { course }, signal).then((d) => d.exercises),
   );
   return (
     <section aria-labelledby="exercises-title">

@@ -9,7 +9,7 @@ import { parseCsv } from "./csv.ts";
 export function Gradebook(props: { viewer: ViewerInfo | null }) {
   const v = props.viewer;
   const course = v?.role === "INSTRUCTOR" ? v.course.id : null;
-  const csv = useLoad(course ? `gradebook:${course}` : null, (signal) => gql<{ gradebook: string }>(GRADEBOOK, { course }, signal).then((d) => d.gradebook));
+  const csv = useLoad(course ? `gradebook:${course}` : null, (signal) => gql(GRADEBOOK, { course: course! }, signal).then((d) => d.gradebook));
   const rows = useMemo(() => (csv.data ? parseCsv(csv.data) : []), [csv.data]);
   const href = useMemo(() => (csv.data ? URL.createObjectURL(new Blob([csv.data], { type: "text/csv" })) : null), [csv.data]);
   useEffect(() => () => {

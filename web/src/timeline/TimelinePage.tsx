@@ -4,10 +4,10 @@
  */
 import { useEffect, useMemo, useRef, useState } from "react";
 import { gql } from "../api.ts";
-import type { Reference } from "../App.tsx";
 import { routeHref, useLoad, type Route } from "../hooks.ts";
+import type { EventsQuery, TracesQuery } from "../generated/graphql.ts";
 import { CHECK, DIFF, EVENTS, STATE_AT, TRACES } from "../queries.ts";
-import type { CheckResult, FsState, StateDiff, TraceEvent, TraceSummary } from "../types.ts";
+import type { CheckResult, Reference, TraceEvent, TraceSummary } from "../types.ts";
 import { addressNames, buildTimeline, scenarioActors, stepPoint, type LaneMode, type OrderMode } from "./model.ts";
 import { Timeline } from "./Timeline.tsx";
 import { StatePanel } from "../state/StatePanel.tsx";
@@ -23,31 +23,19 @@ async function allTraces(signal: AbortSignal): Promise<TraceSummary[]> {
   const out: TraceSummary[] = [];
   let after: string | null = null;
   for (;;) {
-    const data: { traces: { nodes: TraceSummary[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } = await gql(
-      TRACES,
-      { first: 500, after },
-      signal,
-    );
+    // Annotated: `after` comes from the previous answer, which TS cannot infer through.
+    const data: TracesQuery = await gql(TRACES, { first: 500, after }, signal);
     out.push(...data.traces.nodes);
     if (!data.traces.pageInfo.hasNextPage || !data.traces.pageInfo.endCursor) return out;
     after = data.traces.pageInfo.endCursor;
   }
 }
 
-interface EventsPage {
-  trace: {
-    id: string;
-    name: string;
-    version: number;
-    events: { nodes: TraceEvent[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
-  } | null;
-}
-
 async function allEvents(trace: string, signal: AbortSignal): Promise<{ events: TraceEvent[]; truncated: boolean }> {
   const events: TraceEvent[] = [];
   let after: string | null = null;
   for (;;) {
-    const data: EventsPage = await gql(EVENTS, { trace, first: PAGE, after }, signal);
+    const data: EventsQuery = await gql(EVENTS, { trace, first: PAGE, after }, signal);
     if (!data.trace) throw new Error(`no trace ${JSON.stringify(trace)}`);
     events.push(...data.trace.events.nodes);
     const info = data.trace.events.pageInfo;
@@ -83,16 +71,16 @@ export function TimelinePage(props: { route: Route; navigate: (href: string, rep
   const traceKey = trace ? trace.id : null;
   const events = useLoad(traceKey ? `events:${traceKey}:${trace!.version}` : null, (signal) => allEvents(traceKey!, signal));
   const check = useLoad(traceKey ? `check:${traceKey}:${rules}` : null, (signal) =>
-    gql<{ check: CheckResult }>(CHECK, { trace: traceKey, rules: [rules] }, signal).then((d) => d.check),
+    gql(CHECK, { trace: traceKey!, rules: [rules] }, signal).then((d) => d.check),
   );
   const last = events.data?.events.at(-1)?.seq ?? 0;
   const cursor = Math.min(at, last);
   const state = useLoad(traceKey && events.data ? `state:${traceKey}:${rules}:${cursor}` : null, (signal) =>
-    gql<{ stateAt: FsState }>(STATE_AT, { trace: traceKey, seq: cursor, rules: [rules] }, signal).then((d) => d.stateAt),
+    gql(STATE_AT, { trace: traceKey!, seq: cursor, rules: [rules] }, signal).then((d) => d.stateAt),
   );
   const diffFrom = mark === null ? null : Math.min(mark, last);
   const diff = useLoad(traceKey && diffFrom !== null && events.data ? `diff:${traceKey}:${rules}:${diffFrom}:${cursor}` : null, (signal) =>
-    gql<{ diff: StateDiff }>(DIFF, { trace: traceKey, from: Math.min(diffFrom!, cursor), to: Math.max(diffFrom!, cursor), rules: [rules] }, signal).then((d) => d.diff),
+    gql(DIFF, { trace: traceKey!, from: Math.min(diffFrom!, cursor), to: Math.max(diffFrom!, cursor), rules: [rules] }, signal).then((d) => d.diff),
   );
 
   // The verdict under the rules shown before, to say how switching changed it.

@@ -274,10 +274,11 @@ export function address(v: string | null | undefined, names: ReadonlyMap<string,
   return name ? `${name} (${hex(v)})` : hex(v);
 }
 
-/** `bytenr=X outcome=proceed` for an event's payload. */
-export function formatArgs(data: Readonly<Record<string, unknown>>, names: ReadonlyMap<string, string>): string {
+/** `bytenr=X outcome=proceed` for an event's payload (Event.data: a JSON object in wire form). */
+export function formatArgs(data: unknown, names: ReadonlyMap<string, string>): string {
   const parts: string[] = [];
-  for (const [k, v] of Object.entries(data)) {
+  const payload = (typeof data === "object" && data !== null ? data : {}) as Readonly<Record<string, unknown>>;
+  for (const [k, v] of Object.entries(payload)) {
     if (v === null || v === undefined) continue;
     let text: string;
     if (typeof v === "string" && ADDRESS_KEYS.has(k)) text = names.get(v) ?? hex(v);
