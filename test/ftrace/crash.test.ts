@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { BIN, ROOT } from "../helpers/cli.ts";
-import { databaseForFile } from "../helpers/db.ts";
+import { databaseForFile, rowCounts } from "../helpers/db.ts";
 import { tempDirForFile } from "../helpers/for-file.ts";
 
 const t = databaseForFile();
@@ -23,9 +23,6 @@ function bigTrace(n: number): string {
 }
 
 async function counts(): Promise<{ traces: number; events: number }> {
-  const query = t.db.pool.query<{ traces: string; events: string }>(
-    "SELECT (SELECT count(*) FROM traces) AS traces, (SELECT count(*) FROM events) AS events",
-  );
   // A database that still serves the killed client's transaction would hang here: fail instead.
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -35,8 +32,7 @@ async function counts(): Promise<{ traces: number; events: number }> {
     );
   });
   try {
-    const { rows } = await Promise.race([query, timeout]);
-    return { traces: Number(rows[0]!.traces), events: Number(rows[0]!.events) };
+    return await Promise.race([rowCounts(t), timeout]);
   } finally {
     clearTimeout(timer);
   }

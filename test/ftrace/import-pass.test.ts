@@ -6,12 +6,11 @@
  * leave nothing of that pass stored. Against a real PostgreSQL.
  */
 import { writeFileSync } from "node:fs";
-import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { importFile, type ImportProgress } from "../../src/ftrace/import.ts";
-import { databaseForFile } from "../helpers/db.ts";
+import { databaseForFile, rowCounts } from "../helpers/db.ts";
 import { rejection } from "../helpers/errors.ts";
-import { tempDirForFile } from "../helpers/for-file.ts";
+import { tempDirForFile, writeIn } from "../helpers/for-file.ts";
 import { parse, table } from "./helpers.ts";
 
 const t = databaseForFile();
@@ -27,18 +26,9 @@ function reserve(i: number, fsid = FSID_A): string {
   return `              dd-${200 + (i % 7)}     [00${i % 2}] .....   ${ts}: btrfs_reserve_extent: ${fsid}: root=2(EXTENT_TREE) block_group=30408704 flags=1(DATA) start=${30441472 + i * 16384} len=16384\n`;
 }
 
-function write(name: string, content: string | Buffer): string {
-  const p = path.join(dir, name);
-  writeFileSync(p, content);
-  return p;
-}
+const write = (name: string, content: string | Buffer) => writeIn(dir, name, content);
 
-async function counts(): Promise<{ traces: number; events: number }> {
-  const { rows } = await t.db.pool.query<{ traces: string; events: string }>(
-    "SELECT (SELECT count(*) FROM traces) AS traces, (SELECT count(*) FROM events) AS events",
-  );
-  return { traces: Number(rows[0]!.traces), events: Number(rows[0]!.events) };
-}
+const counts = () => rowCounts(t);
 
 function lines(n: number, from = 0, fsid = FSID_A): string {
   let s = "";

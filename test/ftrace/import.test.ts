@@ -2,32 +2,23 @@
  * `importFile` into a real PostgreSQL: real logs, re-imports, and every bad
  * input of issue 4 (each a clear message and nothing half-written).
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
 import type { DomainError } from "../../src/errors.ts";
 import { importFile } from "../../src/ftrace/import.ts";
-import { databaseForFile } from "../helpers/db.ts";
+import { databaseForFile, rowCounts } from "../helpers/db.ts";
 import { rejection } from "../helpers/errors.ts";
-import { tempDirForFile } from "../helpers/for-file.ts";
+import { tempDirForFile, writeIn } from "../helpers/for-file.ts";
 import { fixture, parse, readFixture, SHARED_TRACES, table } from "./helpers.ts";
 
 const t = databaseForFile();
 const dir = tempDirForFile("racelab-import-test-");
 
-function write(name: string, content: string | Buffer): string {
-  const p = path.join(dir, name);
-  writeFileSync(p, content);
-  return p;
-}
+const write = (name: string, content: string | Buffer) => writeIn(dir, name, content);
 
-async function counts(): Promise<{ traces: number; events: number }> {
-  const { rows } = await t.db.pool.query<{ traces: string; events: string }>(
-    "SELECT (SELECT count(*) FROM traces) AS traces, (SELECT count(*) FROM events) AS events",
-  );
-  return { traces: Number(rows[0]!.traces), events: Number(rows[0]!.events) };
-}
+const counts = () => rowCounts(t);
 
 /** The import must fail with INVALID_TRACE and leave the database as it was. */
 async function failsCleanly(file: string, message: string | RegExp, opts: Parameters<typeof importFile>[2] = {}): Promise<DomainError> {

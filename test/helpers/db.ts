@@ -172,3 +172,11 @@ export async function freshDatabase(opts: { migrate?: boolean; poolSize?: number
 export function databaseForFile(opts: { migrate?: boolean; poolSize?: number } = {}): TestDatabase {
   return forFile(() => freshDatabase(opts), (t) => t.drop());
 }
+
+/** How many traces and events the database holds: what a refused import must leave unchanged. */
+export async function rowCounts(t: Pick<TestDatabase, "db">): Promise<{ traces: number; events: number }> {
+  const { rows } = await t.db.pool.query<{ traces: string; events: string }>(
+    "SELECT (SELECT count(*) FROM traces) AS traces, (SELECT count(*) FROM events) AS events",
+  );
+  return { traces: Number(rows[0]!.traces), events: Number(rows[0]!.events) };
+}

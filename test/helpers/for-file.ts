@@ -9,7 +9,7 @@
  * The value returned stands in for the opened one: read it inside tests and
  * hooks, not at the top level of the file (nothing is open there yet).
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
@@ -39,4 +39,11 @@ export function tempDirForFile(prefix: string): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
+}
+
+/** Writes `content` as `name` in `dir`; returns the file's path. */
+export function writeIn(dir: string, name: string, content: string | Buffer): string {
+  const p = path.join(dir, name);
+  writeFileSync(p, content);
+  return p;
 }
