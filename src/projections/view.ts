@@ -11,10 +11,10 @@
  */
 import { flagNames } from "../events/types.ts";
 import type { ActorView, BlockGroupView, DevExtentView, ExtentMapView, Finding, FsStateView, StateChange } from "../replay/types.ts";
+import { compareBigint } from "./serialize.ts";
 import { type Actor, type BlockGroup, type ChunkMap, type DevExtent, type FsState, visibleInCommitRoot } from "./state.ts";
 
 const s = (n: bigint | null): string | null => (n === null ? null : n.toString());
-const byStart = (a: { start: bigint }, b: { start: bigint }) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0);
 
 export interface ViewExtras {
   readonly seq: number;
@@ -98,14 +98,15 @@ const actorView = viewOnce(
  */
 function sortedByU64<V>(vs: readonly V[], keyOf: (v: V) => bigint): V[] {
   const n = vs.length;
+  const byKey = () => [...vs].sort((a, b) => compareBigint(keyOf(a), keyOf(b)));
   const keys = new BigUint64Array(n);
   for (let i = 0; i < n; i++) {
     const k = keyOf(vs[i]!);
     keys[i] = k;
-    if (keys[i] !== k) return [...vs].sort((a, b) => byStart({ start: keyOf(a) }, { start: keyOf(b) })); // not a u64
+    if (keys[i] !== k) return byKey(); // not a u64
   }
   const sorted = keys.slice().sort();
-  for (let i = 1; i < n; i++) if (sorted[i] === sorted[i - 1]) return [...vs].sort((a, b) => byStart({ start: keyOf(a) }, { start: keyOf(b) }));
+  for (let i = 1; i < n; i++) if (sorted[i] === sorted[i - 1]) return byKey(); // equal keys: placement by search needs them distinct
   const out = new Array<V>(n);
   for (let i = 0; i < n; i++) {
     const k = keys[i]!;
