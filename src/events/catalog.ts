@@ -34,6 +34,8 @@ export function parseU64(v: string | number): bigint | null {
 const bytenr = bytes.nullable();
 const optBytes = bytes.nullable().default(null);
 const int = z.number().int().nonnegative();
+/** A task's pid; negative for a per-CPU task without a pid of its own (DOMAIN.md §6.1: a CPU's unknown task, −(1+N)). */
+const pid = z.number().int().min(-(2 ** 31));
 const empty = z.object({}).strict();
 const stripe = z.object({ devid: int, physical: bytes }).strict();
 
@@ -132,7 +134,7 @@ const origin = z
   .object({
     line: int.min(1).nullable().default(null),
     lineSeq: int.default(0),
-    pid: int,
+    pid,
     comm: z.string().nullable().default(null),
     cpu: int.nullable().default(null),
     ts: bytes.nullable().default(null),

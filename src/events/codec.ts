@@ -106,7 +106,7 @@ function plainOrigin(o: unknown): EventOrigin | null {
   if (Object.keys(x).length !== ORIGIN_KEYS.length) return null;
   for (const k of ORIGIN_KEYS) if (!hasOwn(x, k)) return null;
   const { line, lineSeq, pid, comm, cpu, ts } = x;
-  if (!(line === null || isCount(line, 1)) || !isCount(lineSeq) || !isCount(pid)) return null;
+  if (!(line === null || isCount(line, 1)) || !isCount(lineSeq) || !isCount(pid, -INT4_MAX - 1)) return null;
   if (!(comm === null || typeof comm === "string") || !(cpu === null || isCount(cpu))) return null;
   if (!(ts === null || (typeof ts === "bigint" && ts >= 0n && ts <= U64_MAX))) return null;
   return x as unknown as EventOrigin;

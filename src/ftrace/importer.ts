@@ -9,7 +9,7 @@ import type { RaceEvent } from "../events/types.ts";
 import { Binder, isFinal, type Slot, type TaskIdentity } from "./binder.ts";
 import { detectFormat, UnsupportedTracer, type Detected, type FormatOption } from "./detect.ts";
 import type { MapTable } from "./map-table.ts";
-import { LineError, type LineRecord, type TaskRef } from "./records.ts";
+import { actorPid, LineError, perCpuPid, type LineRecord, type TaskRef } from "./records.ts";
 import { ReportBuilder, type ImportReport } from "./report.ts";
 import { firstNonSpace } from "./tokenize/common.ts";
 import { tokenizeFlat } from "./tokenize/flat.ts";
@@ -165,7 +165,7 @@ export class TraceImporter {
       this.binder.record(rec, line, null);
       return;
     }
-    const identity = rec.task ? this.identities.of(rec.task) : this.graphTasks!.current(rec.cpu, line);
+    const identity = rec.task ? this.identities.of(rec.task, rec.cpu) : this.graphTasks!.current(rec.cpu, line);
     this.binder.record(rec, line, identity);
   }
 
@@ -205,20 +205,21 @@ export class TraceImporter {
   }
 }
 
-/** One identity object per pid for lines that print their task. */
+/** One identity object per pid for lines that print their task (pid 0: one idle task per CPU). */
 class Identities {
   private readonly byPid = new Map<number, TaskIdentity>();
   private sweepAt = 50_000;
 
-  of(t: TaskRef): TaskIdentity {
-    let id = this.byPid.get(t.pid);
+  of(t: TaskRef, cpu: number | null): TaskIdentity {
+    const pid = actorPid(t.pid, cpu);
+    let id = this.byPid.get(pid);
     if (!id || (id.comm !== t.comm && t.comm !== null)) {
-      id = { pid: t.pid, comm: t.comm, resolved: true, key: t.pid };
-      this.byPid.set(t.pid, id);
+      id = { pid, comm: t.comm, resolved: true, key: pid };
+      this.byPid.set(pid, id);
       if (this.byPid.size > this.sweepAt) {
         // Identities are cheap to remake; this only bounds memory over fork-heavy traces.
         this.byPid.clear();
-        this.byPid.set(t.pid, id);
+        this.byPid.set(pid, id);
       }
     }
     return id;
@@ -229,37 +230,37 @@ class Identities {
  * Tasks of function_graph lines without a TASK/PID column (DOMAIN.md §6.1):
  * context-switch blocks set a CPU's current task; lines on a CPU before its
  * first block belong to that block's left-hand task — a placeholder until
- * then, resolved when the block comes (its events wait in the queue).
+ * then, resolved when the block comes (its events wait in the queue). A CPU
+ * that shows no block at all is one unknown task of its own (pid −(1+N),
+ * comm `cpuN`): two CPUs' open frames at the same time are never one task.
  */
 class GraphTasks {
-  private readonly cpus = new Map<number, TaskIdentity>();
+  private readonly cpus = new Map<number | null, TaskIdentity>();
   private readonly pids = new Map<number, TaskIdentity>();
-  /** First line of each unresolved placeholder. */
-  private readonly since = new Map<TaskIdentity, number>();
-  private nextPlaceholder = -1;
+  /** Unresolved placeholders: their CPU and first line. */
+  private readonly since = new Map<TaskIdentity, { readonly cpu: number | null; readonly first: number }>();
+  /** Placeholder context keys: below every per-CPU pid, so never shared with a resolved task. */
+  private nextPlaceholder = -(2 ** 30);
 
   current(cpu: number | null, line: number): TaskIdentity {
-    const key = cpu ?? -1;
-    let id = this.cpus.get(key);
+    let id = this.cpus.get(cpu);
     if (!id) {
       id = { pid: 0, comm: null, resolved: false, key: this.nextPlaceholder-- };
-      this.cpus.set(key, id);
-      this.since.set(id, line);
+      this.cpus.set(cpu, id);
+      this.since.set(id, { cpu, first: line });
     }
     return id;
   }
 
   /**
    * Bounds the read-ahead: a CPU that printed no context switch within
-   * `window` lines keeps an unknown task (pid 0, warning `task_unknown`), so
-   * its waiting events need not be held to the end of a huge file.
+   * `window` lines is taken as one without blocks (warning `task_unknown`),
+   * so its waiting events need not be held to the end of a huge file.
    */
   expire(binder: Binder, line: number, window: number, report: ReportBuilder): void {
-    for (const [id, first] of this.since) {
+    for (const [id, { cpu, first }] of this.since) {
       if (line - first < window) continue;
-      this.since.delete(id);
-      report.warn("task_unknown", first);
-      binder.resolveTask(id, 0, null, line);
+      this.unknown(binder, id, cpu, first, line, report);
     }
   }
 
@@ -267,27 +268,30 @@ class GraphTasks {
     const cur = this.cpus.get(cpu);
     if (cur && !cur.resolved) {
       this.since.delete(cur);
-      binder.resolveTask(cur, from.pid, from.comm, line);
+      binder.resolveTask(cur, actorPid(from.pid, cpu), from.comm, line);
     }
-    this.cpus.set(cpu, this.identity(to));
+    this.cpus.set(cpu, this.identity(to, cpu));
   }
 
-  private identity(t: TaskRef): TaskIdentity {
-    let id = this.pids.get(t.pid);
+  private identity(t: TaskRef, cpu: number): TaskIdentity {
+    const pid = actorPid(t.pid, cpu);
+    let id = this.pids.get(pid);
     if (!id || (t.comm !== null && id.comm !== t.comm)) {
-      id = { pid: t.pid, comm: t.comm, resolved: true, key: t.pid };
-      this.pids.set(t.pid, id);
+      id = { pid, comm: t.comm, resolved: true, key: pid };
+      this.pids.set(pid, id);
     }
     return id;
   }
 
-  /** CPUs that never printed a context switch: their task stays unknown (pid 0). */
+  /** CPUs that never printed a context switch: each is its own unknown task. */
   finish(binder: Binder, lastLine: number, report: ReportBuilder): void {
-    for (const [id, first] of this.since) {
-      report.warn("task_unknown", first);
-      binder.resolveTask(id, 0, null, lastLine);
-    }
-    this.since.clear();
+    for (const [id, { cpu, first }] of this.since) this.unknown(binder, id, cpu, first, lastLine, report);
+  }
+
+  private unknown(binder: Binder, id: TaskIdentity, cpu: number | null, first: number, line: number, report: ReportBuilder): void {
+    this.since.delete(id);
+    report.warn("task_unknown", first);
+    binder.resolveTask(id, perCpuPid(cpu), `cpu${cpu ?? 0}`, line);
   }
 }
 

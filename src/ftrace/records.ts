@@ -12,6 +12,21 @@ export interface TaskRef {
   readonly pid: number;
 }
 
+/**
+ * The actor key of a task that has no pid of its own on one CPU (DOMAIN.md
+ * §6.1): a function_graph CPU that never shows a context-switch block, and
+ * the CPU's idle task (every CPU's idle task prints pid 0). Negative, so it
+ * never meets a real pid; `cpu` null (no CPU column) counts as CPU 0.
+ */
+export function perCpuPid(cpu: number | null): number {
+  return -(1 + (cpu ?? 0));
+}
+
+/** The pid a line's task is keyed by: its own, except pid 0, which is a different idle task on each CPU. */
+export function actorPid(pid: number, cpu: number | null): number {
+  return pid === 0 ? perCpuPid(cpu) : pid;
+}
+
 /** Fields every task line carries. `task` null: graph line without TASK/PID column (task comes from its CPU). */
 interface Located {
   readonly task: TaskRef | null;

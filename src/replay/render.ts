@@ -2,6 +2,7 @@
  * Text for people: check reports, state views, diffs, and the demo's
  * two-column timeline (like the seeds' CPU diagrams). Pure string building.
  */
+import { taskName } from "../events/task.ts";
 import type { RaceEvent } from "../events/types.ts";
 import { flagNames } from "../events/types.ts";
 import type { Note } from "../projections/evolve.ts";
@@ -75,7 +76,7 @@ export function renderState(v: FsStateViewX, traceName: string): string {
   out.push(`  actors:`);
   for (const a of v.actors) {
     const d = a.discard ? ` discarding ${a.discard.devid !== null ? `dev${a.discard.devid}@${hex(a.discard.physical)}+${a.discard.len ?? "?"}` : "?"}` : "";
-    out.push(`    pid ${a.pid} ${a.comm ?? ""} ${a.status}${a.blockedOn ? ` (${a.blockedOn})` : ""} phase=${a.phase}${d}`);
+    out.push(`    ${taskName(a.pid, a.comm)} ${a.status}${a.blockedOn ? ` (${a.blockedOn})` : ""} phase=${a.phase}${d}`);
   }
   for (const d of v.deferred) out.push(`  deferred: pid ${d.pid} seq ${d.seqs.join(", ")}`);
   for (const f of v.findings) out.push(`  finding: ${f.effect} at seq ${f.seq}: ${f.message}`);

@@ -4,6 +4,7 @@
  * Fields with the same name and shape need no resolver.
  */
 import { DomainError, UnreachableCaseError } from "../errors.ts";
+import { taskName } from "../events/task.ts";
 import type { ActorView, BlockGroupView, CheckReport, ReplayWarning, Verdict } from "../replay/types.ts";
 import { eventBytenr, eventData, eventDoc, eventsPage } from "./events.ts";
 import type { ActorStatus, BlockGroupStatus, Resolvers, Verdict as GqlVerdict } from "./generated.ts";
@@ -88,6 +89,7 @@ export const typeResolvers: Resolvers = {
     observation: (e) => eventDoc(e).observation,
   },
   EventOrigin: {
+    task: (o) => taskName(o.pid, o.comm),
     ts: (o) => (o.ts === null ? null : o.ts.toString()),
   },
   FsState: {
@@ -104,6 +106,7 @@ export const typeResolvers: Resolvers = {
     stripes: (m) => m.stripes,
   },
   Actor: {
+    task: (a) => taskName(a.pid, a.comm),
     status: (a) => actorStatus(a.status),
   },
   CheckResult: {

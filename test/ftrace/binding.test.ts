@@ -357,7 +357,7 @@ describe("overflow: waiting events beyond the memory limit go to a file and come
 });
 
 describe("function_graph read-ahead is bounded", () => {
-  test("a CPU without a context switch within the window keeps an unknown task (pid 0)", () => {
+  test("a CPU without a context switch within the window is taken as its own unknown task (pid −(1+N))", () => {
     const lines = [
       "# tracer: function_graph",
       "#",
@@ -373,7 +373,7 @@ describe("function_graph read-ahead is bounded", () => {
     );
     const text = `${lines.join("\n")}\n`;
     const late = parseTrace(text, { table, readAheadLines: 10 });
-    expect(late.events.map(brief)).toEqual(["5.0 0 bg_items_insert"]);
+    expect(late.events.map(brief)).toEqual(["5.0 -2 bg_items_insert"]);
     expect(late.report.warnings).toEqual([
       { code: "task_unknown", line: 5 },
       { code: "task_unknown", line: 6 },

@@ -28,7 +28,7 @@ async function race(name: string, rules: string) {
       type: e.type,
       data: wire.data,
       bytenr: null,
-      origin: { line: e.origin.line, pid: e.origin.pid, comm: e.origin.comm ?? null, cpu: e.origin.cpu ?? null, ts: null },
+      origin: { line: e.origin.line, pid: e.origin.pid, comm: e.origin.comm ?? null, task: `${e.origin.comm}-${e.origin.pid}`, cpu: e.origin.cpu ?? null, ts: null },
       chain: null,
       observation: false,
     };

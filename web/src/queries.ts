@@ -33,7 +33,7 @@ export const EVENTS = /* GraphQL */ `
       events(first: $first, after: $after) {
         nodes {
           seq type data bytenr observation
-          origin { line pid comm cpu ts }
+          origin { line pid comm task cpu ts }
           chain { id kind }
         }
         pageInfo { hasNextPage endCursor }
@@ -65,7 +65,7 @@ export const STATE_AT = /* GraphQL */ `
       devExtents { devid physical length chunk deletedAt visibleInCommitRoot }
       transactions { commits lastGen state dirtyBlockGroups newBlockGroups { pid blockGroups } }
       mutexes { name holder waiters }
-      actors { pid comm status blockedOn phase discard { bytenr devid physical len } }
+      actors { pid comm task status blockedOn phase discard { bytenr devid physical len } }
       findings { race effect seq line message }
     }
   }

@@ -1,6 +1,7 @@
 /** `racelab events <trace> [--from N] [--to M] [--json]`: the events of a trace, in order. */
 import { DomainError } from "../../errors.ts";
 import { encodeEvent } from "../../events/catalog.ts";
+import { taskName } from "../../events/task.ts";
 import type { StoredEvent } from "../../events/types.ts";
 import { parseCommandArgs, positiveInt, write, type CommandContext, type OptionSpecs } from "../command.ts";
 import { traceArg } from "./resolve.ts";
@@ -39,7 +40,7 @@ export function eventLine(e: StoredEvent): string {
   const args = Object.entries(e.data as Record<string, unknown>).map(([k, v]) => `${k}=${value(v)}`).join(" ");
   const chain = e.chain ? `  [${e.chain.kind}#${e.chain.id}]` : "";
   const line = o.line === null ? "-" : `${o.line}${o.lineSeq ? `.${o.lineSeq}` : ""}`;
-  return `${String(e.seq).padStart(7)}  ${line.padStart(9)}  ${value(o.cpu).padStart(3)}  ${`${o.comm === null ? "?" : printable(o.comm)}-${o.pid}`.padEnd(22)}  ${e.type.padEnd(18)}  ${args}${chain}`.trimEnd();
+  return `${String(e.seq).padStart(7)}  ${line.padStart(9)}  ${value(o.cpu).padStart(3)}  ${printable(taskName(o.pid, o.comm)).padEnd(22)}  ${e.type.padEnd(18)}  ${args}${chain}`.trimEnd();
 }
 
 export async function run(argv: readonly string[], ctx: CommandContext): Promise<number> {

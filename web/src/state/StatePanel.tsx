@@ -43,10 +43,11 @@ function bgStatus(bg: BlockGroup): ReactNode {
   }
 }
 
-export function actorName(pid: number | null, actors: readonly ScenarioActor[], comm?: string | null): string {
+/** A scenario's actor by its name; any other task as the server names it (`comm-pid`, `cpuN (unknown task)`). */
+export function actorName(pid: number | null, actors: readonly ScenarioActor[], task?: string | null): string {
   if (pid === null) return "nobody";
   const a = actors.find((x) => x.pid === pid);
-  return a ? `${a.name} (${a.comm ?? "task"} [${pid}])` : `${comm ?? "pid"} [${pid}]`;
+  return a ? `${a.name} (${a.comm ?? "task"} [${pid}])` : (task ?? `pid ${pid}`);
 }
 
 export function StatePanel(props: {
@@ -58,6 +59,7 @@ export function StatePanel(props: {
   cursor: number;
 }) {
   const { state, names, actors } = props;
+  const taskOf = (pid: number | null) => state?.actors.find((a) => a.pid === pid)?.task ?? null;
   return (
     <section className="panel state-panel" aria-labelledby="state-title" aria-busy={props.loading} data-testid="state-panel">
       <h2 id="state-title">
@@ -119,7 +121,7 @@ export function StatePanel(props: {
                     {bg.newBgOf !== null ? (
                       <div>
                         <dt>new, insert pending</dt>
-                        <dd>{actorName(bg.newBgOf, actors)}</dd>
+                        <dd>{actorName(bg.newBgOf, actors, taskOf(bg.newBgOf))}</dd>
                       </div>
                     ) : null}
                   </dl>
@@ -174,8 +176,8 @@ export function StatePanel(props: {
             {state.mutexes.length === 0 ? <li className="muted">none taken yet</li> : null}
             {state.mutexes.map((m) => (
               <li key={m.name}>
-                <code>{m.name}</code>: {m.holder === null ? <span className="muted">free</span> : <>held by <strong>{actorName(m.holder, actors)}</strong></>}
-                {m.waiters.length > 0 ? <> · waiting: {m.waiters.map((w) => actorName(w, actors)).join(", ")}</> : null}
+                <code>{m.name}</code>: {m.holder === null ? <span className="muted">free</span> : <>held by <strong>{actorName(m.holder, actors, taskOf(m.holder))}</strong></>}
+                {m.waiters.length > 0 ? <> · waiting: {m.waiters.map((w) => actorName(w, actors, taskOf(w))).join(", ")}</> : null}
               </li>
             ))}
           </ul>
@@ -188,7 +190,7 @@ export function StatePanel(props: {
                 {t.dirtyBlockGroups.length > 0 ? <>; dirty block groups: {t.dirtyBlockGroups.map((b) => address(b, names)).join(", ")}</> : null}
                 {t.newBlockGroups.map((n) => (
                   <span key={n.pid}>
-                    ; new block groups of {actorName(n.pid, actors)}: {n.blockGroups.map((b) => address(b, names)).join(", ")}
+                    ; new block groups of {actorName(n.pid, actors, taskOf(n.pid))}: {n.blockGroups.map((b) => address(b, names)).join(", ")}
                   </span>
                 ))}
               </li>
@@ -199,7 +201,7 @@ export function StatePanel(props: {
           <ul className="plain" data-testid="actors">
             {state.actors.map((a) => (
               <li key={a.pid}>
-                {actorName(a.pid, actors, a.comm)}:{" "}
+                {actorName(a.pid, actors, a.task)}:{" "}
                 {a.status === "BLOCKED" ? (
                   <strong className="status blocked">
                     <span aria-hidden="true">‖</span> blocked{a.blockedOn ? ` on ${a.blockedOn}` : ""}

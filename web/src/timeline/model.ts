@@ -34,7 +34,7 @@ export interface Lane {
 
 export interface Row {
   readonly event: TraceEvent;
-  /** The task, short: `A` for a scenario's actor, else `comm [pid]`. */
+  /** The task, short: `A` for a scenario's actor, else as the server names it (`comm-pid`, `cpuN (unknown task)`). */
   readonly who: string;
   /** Index into `lanes`. */
   readonly lane: number;
@@ -114,11 +114,15 @@ function buildLanes(events: readonly TraceEvent[], mode: LaneMode, actors: reado
   const lanes: Lane[] = [];
   const cpusOf = new Map<number, Set<string>>();
   const commOf = new Map<number, string | null>();
+  const taskOf = new Map<number, string>();
   const pidsOf = new Map<string, Set<number>>();
   for (const e of events) {
     const cpu = e.origin.cpu === null ? "?" : String(e.origin.cpu);
     (cpusOf.get(e.origin.pid) ?? cpusOf.set(e.origin.pid, new Set()).get(e.origin.pid)!).add(cpu);
-    if (!commOf.has(e.origin.pid) || commOf.get(e.origin.pid) === null) commOf.set(e.origin.pid, e.origin.comm);
+    if (!commOf.has(e.origin.pid) || commOf.get(e.origin.pid) === null) {
+      commOf.set(e.origin.pid, e.origin.comm);
+      taskOf.set(e.origin.pid, e.origin.task);
+    }
     (pidsOf.get(cpu) ?? pidsOf.set(cpu, new Set()).get(cpu)!).add(e.origin.pid);
   }
   const byPid = new Map(actors.map((a) => [a.pid, a]));
@@ -134,7 +138,7 @@ function buildLanes(events: readonly TraceEvent[], mode: LaneMode, actors: reado
     const where = cpus.length === 0 ? (a?.cpu != null ? `CPU ${a.cpu}` : "") : `CPU ${cpus.join(", ")}`;
     return {
       key: `pid:${pid}`,
-      label: `${a ? `${a.name} · ` : ""}${comm ?? "task"} [${pid}]`,
+      label: a ? `${a.name} · ${comm ?? "task"} [${pid}]` : (taskOf.get(pid) ?? `pid ${pid}`),
       detail: [a?.role, where].filter((s) => s).join(" · "),
     };
   };
@@ -145,7 +149,7 @@ function buildLanes(events: readonly TraceEvent[], mode: LaneMode, actors: reado
   } else {
     const cpus = [...pidsOf.keys()].sort((a, b) => (a === "?" ? 1 : b === "?" ? -1 : Number(a) - Number(b)));
     for (const cpu of cpus) {
-      const tasks = [...(pidsOf.get(cpu) ?? [])].map((pid) => byPid.get(pid)?.name ?? `${commOf.get(pid) ?? "task"} [${pid}]`);
+      const tasks = [...(pidsOf.get(cpu) ?? [])].map((pid) => byPid.get(pid)?.name ?? taskOf.get(pid) ?? `pid ${pid}`);
       add(`cpu:${cpu}`, { key: `cpu:${cpu}`, label: cpu === "?" ? "CPU unknown" : `CPU ${cpu}`, detail: tasks.join(", ") });
     }
   }
@@ -189,7 +193,7 @@ export function buildTimeline(
   const last = events.length === 0 ? 0 : events[events.length - 1]!.seq;
   const ordered = opts.order === "applied" ? appliedOrder(events, check) : [...events];
   const byPid = new Map((opts.actors ?? []).map((a) => [a.pid, a.name]));
-  const who = (e: TraceEvent) => byPid.get(e.origin.pid) ?? `${e.origin.comm ?? "task"} [${e.origin.pid}]`;
+  const who = (e: TraceEvent) => byPid.get(e.origin.pid) ?? e.origin.task;
   const rows: Row[] = ordered.map((event) => {
     const d = deferred.get(event.seq) ?? null;
     return {
