@@ -10,5 +10,6 @@ export default {
     }],
   },
   testMatch: ["<rootDir>/test/**/*.test.ts"],
+  globalSetup: "<rootDir>/test/global-setup.js",
   testTimeout: 60000,
 };

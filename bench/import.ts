@@ -159,7 +159,7 @@ function nopPrefix(comm: string, pid: number, cpu: number, ns: bigint, flags = "
 
 /**
  * Yields a `nop`-tracer log of btrfs tracepoints (kernel 6.1 format, as in
- * /work/shared/traces/balance-events.trace) where most lines map to events:
+ * ../shared/traces/balance-events.trace) where most lines map to events:
  * about 78% extent reservations (bg_alloc), 6% commits (commit_done), 12%
  * tracepoints that map to nothing, and every ~1000 lines a balance step (a
  * new chunk and its block group; an old one relocated and removed) or a

@@ -11,7 +11,8 @@ import { loadMapTable } from "../../src/ftrace/map-load.ts";
 import type { FormatOption } from "../../src/ftrace/detect.ts";
 
 export const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), "fixtures");
-export const SHARED_TRACES = "/work/shared/traces";
+/** The real 6.1 logs, in `shared/traces` beside the repository. */
+export const SHARED_TRACES = fileURLToPath(new URL("../../../shared/traces", import.meta.url));
 
 export function fixture(rel: string): string {
   return path.join(FIXTURES, rel);

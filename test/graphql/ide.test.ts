@@ -1,18 +1,18 @@
 /**
- * The GraphiQL IDE at GET /graphql: it loads in headless Chromium (Debian's
- * `chromium`) with no request leaving loopback, and runs a query; and every
+ * The GraphiQL IDE at GET /graphql: it loads in headless Chromium
+ * (test/helpers/browser.ts) with no request leaving loopback, and runs a query; and every
  * example operation it offers runs against the seed traces.
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parse, type OperationDefinitionNode } from "graphql";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { EXAMPLES } from "../../src/ide/examples.ts";
 import { DEFAULT_IDE_DIR } from "../../src/server.ts";
+import { launchChromium } from "../helpers/browser.ts";
 import { CANONICAL, collect, seedTrace, startRig, type Rig } from "./helpers.ts";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 let rig: Rig;
 beforeAll(async () => {
@@ -74,10 +74,7 @@ test("the static folder hook serves the web page at / (with client-side routes),
 describe("in headless Chromium", () => {
   let browser: Browser;
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

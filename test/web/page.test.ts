@@ -1,6 +1,6 @@
 /**
  * End to end: the classroom page (web/dist, built by `npm run build`) in
- * headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core)
+ * headless Chromium (test/helpers/browser.ts: from an npm package, driven by playwright-core)
  * against the real server over a real database with the seed races stored.
  *
  *   - a seed race: cursor to the bad step by keyboard, state and diff at the
@@ -13,20 +13,19 @@
  *   - every request the browser made went to the test server on 127.0.0.1.
  *
  * Screenshots of the main views, at 1280×800 and 390×844, are written to
- * test/web/screenshots/ (gitignored). Without Chromium these tests fail and
- * say how to install it; they never pass without a browser.
+ * test/web/screenshots/ (gitignored). They never pass without a browser.
  */
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { jest } from "@jest/globals";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { launchChromium } from "../helpers/browser.ts";
+import { SHARED_TRACES } from "../ftrace/helpers.ts";
 import { addClassroom, ROOT, startWebRig, type WebRig } from "./rig.ts";
 
-/** Debian's Chromium (RACELAB_CHROMIUM names another build of it). */
-const CHROMIUM = process.env.RACELAB_CHROMIUM || "/usr/bin/chromium";
 const SHOTS = path.join(ROOT, "test/web/screenshots");
 const RACE_LOG = path.join(ROOT, "test/ftrace/fixtures/races/trim-vs-bg-removal.trace");
-const REAL_LOG = "/work/shared/traces/balance-events.trace";
+const REAL_LOG = path.join(SHARED_TRACES, "balance-events.trace");
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
 
@@ -40,17 +39,10 @@ const requested: string[] = [];
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: the web page's end-to-end tests need Debian's Chromium (apt-get update && apt-get install -y chromium)`);
-  }
   mkdirSync(SHOTS, { recursive: true });
   rig = await startWebRig();
   tokens = await addClassroom(rig);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
+  browser = await launchChromium();
 }, 300_000);
 
 afterAll(async () => {
