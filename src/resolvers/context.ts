@@ -88,6 +88,14 @@ export interface ApiLimits {
   readonly maxDepth: number;
   /** Highest estimated cost of an operation (see limits/cost.ts). */
   readonly maxCost: number;
+  /** Most aliased fields in an operation, fragments expanded. */
+  readonly maxAliases: number;
+  /** Most directives in an operation, fragments expanded. */
+  readonly maxDirectives: number;
+  /** Most fields an operation names, fragments expanded. */
+  readonly maxFields: number;
+  /** Most tokens in a document (the parser stops there). */
+  readonly maxTokens: number;
   /** Largest `first` of a connection. */
   readonly maxPageSize: number;
   /** `first` when none is given. */
@@ -101,6 +109,10 @@ export interface ApiLimits {
 export const DEFAULT_LIMITS: ApiLimits = {
   maxDepth: 15,
   maxCost: 20_000,
+  maxAliases: 20,
+  maxDirectives: 50,
+  maxFields: 2_000,
+  maxTokens: 10_000,
   maxPageSize: 1000,
   defaultPageSize: 100,
   maxBodyBytes: 16 * 1024 * 1024,

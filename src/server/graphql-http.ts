@@ -50,6 +50,8 @@ export async function startGraphQLHttp(
     // Without introspection, "did you mean" hints would leak the schema.
     hideSchemaDetailsFromClientErrors: !opts.introspection,
     includeStacktraceInErrorResponses: false,
+    // The token limit: the parser stops counting there, before any other work.
+    parseOptions: { maxTokens: limits.maxTokens },
     formatError: (formatted, error) => formatError(formatted, error, opts.formatting),
     stopOnTerminationSignals: false,
     plugins: [

@@ -45,7 +45,8 @@ export function envInt(env: NodeJS.ProcessEnv, name: string): number | undefined
  * Server options from the environment (for production: `NODE_ENV=production`
  * turns introspection, the IDE and internal error messages off unless set):
  * RACELAB_INTROSPECTION, RACELAB_IDE, RACELAB_STATIC_DIR, RACELAB_MAX_DEPTH,
- * RACELAB_MAX_COST, RACELAB_MAX_PAGE_SIZE, RACELAB_MAX_BODY_BYTES, RACELAB_MAX_UPLOAD_BYTES.
+ * RACELAB_MAX_COST, RACELAB_MAX_ALIASES, RACELAB_MAX_DIRECTIVES, RACELAB_MAX_FIELDS, RACELAB_MAX_TOKENS,
+ * RACELAB_MAX_PAGE_SIZE, RACELAB_MAX_BODY_BYTES, RACELAB_MAX_UPLOAD_BYTES.
  */
 export function serverOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): ServerOptions {
   const prod = isProduction(env);
@@ -56,6 +57,10 @@ export function serverOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Serv
   };
   set("maxDepth", "RACELAB_MAX_DEPTH");
   set("maxCost", "RACELAB_MAX_COST");
+  set("maxAliases", "RACELAB_MAX_ALIASES");
+  set("maxDirectives", "RACELAB_MAX_DIRECTIVES");
+  set("maxFields", "RACELAB_MAX_FIELDS");
+  set("maxTokens", "RACELAB_MAX_TOKENS");
   set("maxPageSize", "RACELAB_MAX_PAGE_SIZE");
   set("maxBodyBytes", "RACELAB_MAX_BODY_BYTES");
   set("maxUploadBytes", "RACELAB_MAX_UPLOAD_BYTES");

@@ -44,7 +44,7 @@ export function startSubscriptions(
       onSubscribe: (_ctx, _id, payload): ExecutionArgs | readonly GraphQLError[] => {
         let document: DocumentNode;
         try {
-          document = parse(payload.query);
+          document = parse(payload.query, { maxTokens: limits.maxTokens });
         } catch (err) {
           return withCode([err instanceof GraphQLError ? err : new GraphQLError(String(err))], "GRAPHQL_PARSE_FAILED");
         }

@@ -3,8 +3,10 @@
  * before execution, introspection and IDE switches) and DataLoader batching,
  * over HTTP against a running server and real PostgreSQL.
  */
-import { getIntrospectionQuery } from "graphql";
+import { getIntrospectionQuery, parse } from "graphql";
 import { DomainError } from "../../src/errors.ts";
+import { measureOperation } from "../../src/resolvers/limits/measure.ts";
+import { operationUnderCheck } from "../../src/resolvers/limits/operation.ts";
 import { serverOptionsFromEnv } from "../../src/server.ts";
 import { onlyError, rigForFile, seedTrace, startRig } from "./helpers.ts";
 
@@ -54,6 +56,61 @@ describe("depth and cost", () => {
     expect(res.status).toBe(400);
     expect(onlyError(res).extensions?.code).toBe("QUERY_TOO_COMPLEX");
     expect(rig.calls.size).toBe(0);
+  });
+});
+
+/** `levels` fragments, each naming one field and spreading the next twice: 2^levels − 1 fields in a few hundred bytes per level. */
+function fragmentBomb(levels: number): string {
+  const fragments = Array.from({ length: levels }, (_, k) =>
+    k === levels - 1 ? `fragment F${k} on Trace { name }` : `fragment F${k} on Trace { name ...F${k + 1} ...F${k + 1} }`,
+  );
+  return `${fragments.join("\n")}\n{ traces { nodes { ...F0 } } }`;
+}
+
+describe("limits that cost nothing to check", () => {
+  test("the measure is linear: 40 levels of fragments each spread twice name 2^40 + 1 fields, measured at once", () => {
+    const op = operationUnderCheck(parse(fragmentBomb(40)), null, {})!;
+    // traces + nodes + (2^40 − 1) names: a walk that expanded the spreads would never finish.
+    const m = measureOperation(rig.server.schema, op, { defaultPageSize: 100, weights: {} });
+    expect(m.fields).toBe(2 ** 40 + 1);
+    expect(m.depth).toBe(3);
+  });
+
+  test("the fragment bomb is refused (fields), before any store call", async () => {
+    rig.calls.clear();
+    const res = await rig.gql(fragmentBomb(22));
+    expect(res.status).toBe(400);
+    expect(onlyError(res)).toMatchObject({
+      message: `query names ${2 ** 22 + 1} fields once its fragments are expanded, more than the limit of 2000`,
+      extensions: { code: "QUERY_TOO_COMPLEX" },
+    });
+    expect(rig.calls.size).toBe(0);
+  });
+
+  test("aliases count each: 20 run, 21 are refused; aliased explores are refused the same way", async () => {
+    const aliased = (n: number, field: string) => `{ ${Array.from({ length: n }, (_, i) => `a${i}: ${field}`).join(" ")} }`;
+    expect((await rig.gql(aliased(20, "traces { totalCount }"))).errors).toBeUndefined();
+    expect(onlyError(await rig.gql(aliased(21, "traces { totalCount }")))).toMatchObject({
+      message: "query has 21 aliases, more than the limit of 20",
+      extensions: { code: "QUERY_TOO_COMPLEX" },
+    });
+    rig.calls.clear();
+    const explores = aliased(40, `explore(scenario: "balance-vs-unused-bg-deletion", rules: ["unpatched"]) { naive }`);
+    expect(onlyError(await rig.gql(explores)).message).toBe("query has 40 aliases, more than the limit of 20");
+    expect(rig.calls.size).toBe(0);
+  });
+
+  test("directives: 50 run, 51 are refused", async () => {
+    const withDirectives = (n: number) => `{ traces { ${"totalCount @include(if: true) ".repeat(n)}} }`;
+    expect((await rig.gql(withDirectives(50))).errors).toBeUndefined();
+    expect(onlyError(await rig.gql(withDirectives(51))).message).toBe("query uses 51 directives, more than the limit of 50");
+  });
+
+  test("tokens: the parser stops at the limit", async () => {
+    const many = `{ traces { totalCount ${"__typename ".repeat(10_000)}} }`;
+    const e = onlyError(await rig.gql(many));
+    expect(e.extensions?.code).toBe("GRAPHQL_PARSE_FAILED");
+    expect(e.message).toMatch(/Document contains more that 10000 tokens/); // graphql-js's wording
   });
 });
 
