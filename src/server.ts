@@ -17,7 +17,7 @@ import type { ApolloServer } from "@apollo/server";
 import { NoSchemaIntrospectionCustomRule, type GraphQLSchema } from "graphql";
 import { DomainError } from "./errors.ts";
 import { DEFAULT_LIMITS, type ApiDeps, type ApiLimits, type RequestContext } from "./resolvers/context.ts";
-import { domainCause, type ErrorFormatting } from "./resolvers/errors.ts";
+import { domainCause, publicError, type ErrorFormatting } from "./resolvers/errors.ts";
 import { buildApiSchema } from "./resolvers/index.ts";
 import { FIELD_WEIGHTS } from "./resolvers/limits/cost.ts";
 import { checkLimits } from "./resolvers/limits/index.ts";
@@ -48,7 +48,7 @@ export async function buildServer(deps: ApiDeps, options: ServerOptions = {}): P
   const introspection = options.introspection ?? true;
   const ideDir = (options.ide ?? true) ? (options.ideDir ?? DEFAULT_IDE_DIR) : null;
   const log = options.log ?? ((message: string, error?: unknown) => console.error(`racelab serve: ${message}`, error ?? ""));
-  const formatting: ErrorFormatting = { maskInternal: options.maskInternalErrors ?? false, log };
+  const formatting: ErrorFormatting = { maskInternal: options.maskInternalErrors ?? true, log };
   const graceMs = options.stopGraceMs ?? 10_000;
   const modules = deps.modules ?? [];
   const schema = buildApiSchema(modules);
@@ -86,13 +86,12 @@ export async function buildServer(deps: ApiDeps, options: ServerOptions = {}): P
   httpServer.on("request", (req, res) => {
     const work: Promise<void> = route(req, res)
       .catch((err: unknown) => {
-        const domain = domainCause(err);
-        if (!domain) log("request failed", err);
+        const domain = domainCause(err) ?? new DomainError("INTERNAL", `internal error: ${String((err as Error)?.message ?? err)}`, { cause: err });
+        const failure = publicError(domain, formatting);
         if (res.headersSent) {
           res.destroy();
           return;
         }
-        const failure = domain ?? new DomainError("INTERNAL", formatting.maskInternal ? "internal error" : `internal error: ${String((err as Error)?.message ?? err)}`);
         // The unread rest of a body (oversized, or refused before reading) would otherwise be taken for the next request.
         sendError(res, failure, bodyUnread(req) ? { connection: "close" } : {});
       })

@@ -3,6 +3,7 @@
  * fresh bearer token is made, its hash stored, and the token returned to be
  * shown once. The token cannot be recovered later; lose it, add a new user.
  */
+import { checkName } from "../names.ts";
 import { DomainError } from "../errors.ts";
 import type { CourseRow, PgClassroomStore, UserRow } from "../exercises/pg-classroom.ts";
 import { hashToken, newToken } from "./tokens.ts";
@@ -20,8 +21,7 @@ export interface AddedUser {
 export async function addUser(store: PgClassroomStore, opts: { role: string; course: string; name?: string | null }): Promise<AddedUser> {
   if (!isUserRole(opts.role)) throw new DomainError("BAD_USER_INPUT", `--role: expected ${USER_ROLES.join(" or ")}, got ${JSON.stringify(opts.role)}`);
   const role: UserRole = opts.role;
-  const name = (opts.name ?? "").trim() || `${role}-${Math.random().toString(36).slice(2, 8)}`;
-  if (name.length > 200) throw new DomainError("BAD_USER_INPUT", "--name: at most 200 characters");
+  const name = opts.name?.trim() ? checkName("--name", opts.name) : `${role}-${Math.random().toString(36).slice(2, 8)}`;
   let course = await store.findCourse(opts.course);
   let courseCreated = false;
   if (!course) {

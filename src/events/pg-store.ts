@@ -4,6 +4,7 @@
  * verb: the row lock that serialises appends to one trace, multi-row inserts,
  * and COPY for imports. Rows ↔ events go through `codec.ts` only.
  */
+import { checkName } from "../names.ts";
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
@@ -80,6 +81,7 @@ function badEvent(where: string, joiner: "." | ": ", err: unknown): DomainError 
 
 function validateNewTrace(t: NewTrace): void {
   if (typeof t?.name !== "string" || t.name.trim() === "") throw new DomainError("BAD_USER_INPUT", "trace.name: must be a non-empty string");
+  checkName("trace.name", t.name, 1000);
   if (typeof t.source?.format !== "string" || t.source.format === "") {
     throw new DomainError("BAD_USER_INPUT", "trace.source.format: must be a non-empty string");
   }
@@ -130,6 +132,8 @@ export class PgEventStore implements EventStore, SnapshotStore {
   }
 
   async findTrace(idOrName: string): Promise<TraceInfo | null> {
+    // No name holds a NUL (PostgreSQL text cannot): asking the database would only make it complain.
+    if (idOrName.includes("\u0000")) return null;
     const byId = await this.getTrace(idOrName);
     if (byId) return byId;
     const row = await this.prisma.trace.findFirst({ where: { name: idOrName }, orderBy: [{ createdAt: "desc" }, { id: "desc" }] });

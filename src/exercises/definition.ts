@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
 import { z } from "zod";
 import { DomainError } from "../errors.ts";
+import { controlCharacterIn } from "../names.ts";
 import { resolveRules } from "../rules/index.ts";
 import type { FixId } from "../rules/types.ts";
 import { RACE_IDS } from "../scenario/parse.ts";
@@ -48,6 +49,11 @@ export function definitionError(file: string, line: number, field: string, probl
 // ---- schema ---------------------------------------------------------------------------
 
 const nonEmpty = z.string().trim().min(1, "must not be empty");
+/** A title people read: no control characters (names.ts). */
+const title = nonEmpty.superRefine((s, ctx) => {
+  const bad = controlCharacterIn(s);
+  if (bad) ctx.addIssue({ code: "custom", message: `contains the control character ${bad}` });
+});
 const raceId = z.enum(RACE_IDS as unknown as [RaceId, ...RaceId[]], { error: `expected one of ${RACE_IDS.join(", ")}` });
 const fixId = z.enum(FIX_IDS, { error: `expected one of ${FIX_IDS.join(", ")}` });
 const count = z.number({ error: "expected a whole number" }).int("expected a whole number").nonnegative("must be >= 0");
@@ -156,7 +162,7 @@ const question = z
 
 const base = {
   id: slug,
-  title: nonEmpty,
+  title,
   race: raceId,
   statement: nonEmpty,
   hints: z.array(nonEmpty, { error: "expected a list of hints" }).min(1, "give at least one hint"),

@@ -6,6 +6,7 @@
  * folds them into the gradebook row — all in one transaction, so the live
  * gradebook never disagrees with the events.
  */
+import { checkName } from "../names.ts";
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import { DomainError } from "../errors.ts";
@@ -84,7 +85,8 @@ export class PgClassroomStore {
       throw new DomainError("BAD_USER_INPUT", `course name ${JSON.stringify(c.name)}: use letters, digits, ., _ and -, at most 64 characters`);
     }
     try {
-      return await this.prisma.course.create({ data: { id: randomUUID(), name, title: c.title ?? null, createdBy: c.createdBy ?? null } });
+      const title = c.title == null ? null : checkName("title", c.title);
+      return await this.prisma.course.create({ data: { id: randomUUID(), name, title, createdBy: c.createdBy ?? null } });
     } catch (err) {
       if (isUniqueViolation(err)) throw new DomainError("CONFLICT", `a course named ${JSON.stringify(name)} exists already`);
       throw databaseError(`creating course ${name}`, err);

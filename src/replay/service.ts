@@ -51,7 +51,7 @@ export function createReplayService(store: EventStore & SnapshotStore, opts: { e
 
   async function trace(idOrName: string): Promise<TraceInfo> {
     const t = await store.findTrace(idOrName);
-    if (!t) throw new DomainError("NOT_FOUND", `no trace "${idOrName}"`);
+    if (!t) throw new DomainError("NOT_FOUND", `no trace ${JSON.stringify(idOrName)}`);
     return t;
   }
 

@@ -65,16 +65,24 @@ export function toGraphQLError(err: DomainError, http = false): GraphQLError {
 }
 
 export interface ErrorFormatting {
-  /** Hide the message of unexpected errors (production). */
+  /** Hide the message of unexpected errors (the default; `racelab serve --debug` shows them). */
   readonly maskInternal: boolean;
   readonly log: (message: string, error: unknown) => void;
 }
 
+/** What a client may see of an error: an internal or database failure is logged, and its message (paths, SQL, the database's words) masked unless asked. */
+export function publicError(err: DomainError, options: ErrorFormatting): DomainError {
+  if (err.code !== "INTERNAL" && err.code !== "DATABASE") return err;
+  options.log(err.message, err);
+  if (!options.maskInternal) return err;
+  return new DomainError(err.code, err.code === "DATABASE" ? "the database is unavailable" : "internal error");
+}
+
 /** Apollo `formatError` (also applied to graphql-ws results): the mapping itself. */
 export function formatError(formatted: GraphQLFormattedError, error: unknown, options: ErrorFormatting): GraphQLFormattedError {
-  const domain = domainCause(error);
-  if (domain) {
-    if (domain.code === "INTERNAL" || domain.code === "DATABASE") options.log(domain.message, domain);
+  const cause = domainCause(error);
+  if (cause) {
+    const domain = publicError(cause, options);
     return { ...formatted, message: domain.message, extensions: { ...formatted.extensions, ...extensionsOf(domain) } };
   }
   const code = formatted.extensions?.code;

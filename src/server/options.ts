@@ -15,7 +15,11 @@ export interface ServerOptions {
   readonly ideDir?: string;
   /** Folder served at `/` (the web page of issue 8); none by default. */
   readonly staticDir?: string | null;
-  /** Hide messages of unexpected errors (default: NODE_ENV=production). */
+  /**
+   * Hide what an unexpected failure says — stack, source path, SQL, the
+   * database's own message — from clients (default: hidden; logged on the
+   * server). `racelab serve --debug` shows them.
+   */
   readonly maskInternalErrors?: boolean;
   /** Where unexpected errors are reported (default: stderr). */
   readonly log?: (message: string, error?: unknown) => void;
@@ -43,7 +47,7 @@ export function envInt(env: NodeJS.ProcessEnv, name: string): number | undefined
 
 /**
  * Server options from the environment (for production: `NODE_ENV=production`
- * turns introspection, the IDE and internal error messages off unless set):
+ * turns introspection and the IDE off unless set):
  * RACELAB_INTROSPECTION, RACELAB_IDE, RACELAB_STATIC_DIR, RACELAB_MAX_DEPTH,
  * RACELAB_MAX_COST, RACELAB_MAX_ALIASES, RACELAB_MAX_DIRECTIVES, RACELAB_MAX_FIELDS, RACELAB_MAX_TOKENS,
  * RACELAB_MAX_PAGE_SIZE, RACELAB_MAX_BODY_BYTES, RACELAB_MAX_UPLOAD_BYTES.
@@ -69,6 +73,6 @@ export function serverOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Serv
     introspection: envFlag(env, "RACELAB_INTROSPECTION", !prod),
     ide: envFlag(env, "RACELAB_IDE", !prod),
     staticDir: env.RACELAB_STATIC_DIR || null,
-    maskInternalErrors: prod,
+    maskInternalErrors: true,
   };
 }

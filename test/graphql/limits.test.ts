@@ -147,9 +147,9 @@ describe("DataLoader", () => {
 });
 
 describe("production settings", () => {
-  test("NODE_ENV=production turns introspection, the IDE and internal messages off; each can be set", () => {
+  test("NODE_ENV=production turns introspection and the IDE off; each can be set; internal messages are always masked", () => {
     expect(serverOptionsFromEnv({ NODE_ENV: "production" })).toMatchObject({ introspection: false, ide: false, maskInternalErrors: true });
-    expect(serverOptionsFromEnv({})).toMatchObject({ introspection: true, ide: true, maskInternalErrors: false });
+    expect(serverOptionsFromEnv({})).toMatchObject({ introspection: true, ide: true, maskInternalErrors: true });
     expect(serverOptionsFromEnv({ NODE_ENV: "production", RACELAB_INTROSPECTION: "true", RACELAB_IDE: "1" })).toMatchObject({ introspection: true, ide: true });
     expect(serverOptionsFromEnv({ RACELAB_MAX_DEPTH: "9", RACELAB_MAX_UPLOAD_BYTES: "1048576" }).limits).toEqual({ maxDepth: 9, maxUploadBytes: 1048576 });
     expect(() => serverOptionsFromEnv({ RACELAB_MAX_COST: "lots" })).toThrow(new DomainError("BAD_USER_INPUT", 'RACELAB_MAX_COST: expected a non-negative integer, got "lots"'));

@@ -15,6 +15,7 @@ import type { EventStore, SnapshotStore, TraceInfo } from "../../events/store.ts
 import { createReplayService } from "../../replay/service.ts";
 import { renderCheck } from "../../replay/render.ts";
 import { loadScenarioFile, storeScenario } from "../../scenario/load.ts";
+import { printable } from "../../names.ts";
 
 /** What the replay commands need from the CLI framework. */
 export interface ReplayCommandContext {
@@ -100,7 +101,7 @@ export async function run(argv: readonly string[], ctx: ReplayCommandContext): P
     };
     await write(ctx.stdout, `${JSON.stringify(out)}\n`);
   } else {
-    await write(ctx.stdout, renderCheck(rep, `${trace.name} (${trace.id})`));
+    await write(ctx.stdout, renderCheck(rep, `${printable(trace.name)} (${trace.id})`));
   }
   return 0;
 }

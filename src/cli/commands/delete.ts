@@ -2,6 +2,7 @@
 import { DomainError } from "../../errors.ts";
 import { parseCommandArgs, write, type CommandContext, type OptionSpecs } from "../command.ts";
 import { traceArg } from "./resolve.ts";
+import { printable } from "../../names.ts";
 
 export const name = "delete";
 export const summary = "delete a trace (id or name) with its events and everything derived from it";
@@ -21,12 +22,12 @@ export async function run(argv: readonly string[], ctx: CommandContext): Promise
       throw new DomainError("BAD_USER_INPUT", `${same.length} traces are named "${arg}": give the id (${same.map((t) => t.id).join(", ")})`);
     }
   }
-  if (!(await ctx.store.deleteTrace(trace.id))) throw new DomainError("NOT_FOUND", `no trace "${arg}" (deleted meanwhile)`);
+  if (!(await ctx.store.deleteTrace(trace.id))) throw new DomainError("NOT_FOUND", `no trace ${JSON.stringify(arg)} (deleted meanwhile)`);
   await write(
     ctx.stdout,
     values.json
       ? `${JSON.stringify({ deleted: trace.id, name: trace.name, events: trace.version })}\n`
-      : `deleted trace ${trace.name} (${trace.id}) and its ${trace.version} events\n`,
+      : `deleted trace ${printable(trace.name)} (${trace.id}) and its ${trace.version} events\n`,
   );
   return 0;
 }

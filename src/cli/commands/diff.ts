@@ -9,6 +9,7 @@ import { createReplayService } from "../../replay/service.ts";
 import { resolveRules } from "../../rules/index.ts";
 import { type ReplayCommandContext, parseFlags, resolveTraceArg } from "./check.ts";
 import { seqArg } from "./state.ts";
+import { printable } from "../../names.ts";
 
 export const name = "diff";
 export const summary = "what changed in the filesystem state between two sequence numbers";
@@ -34,7 +35,7 @@ export async function run(argv: readonly string[], ctx: ReplayCommandContext): P
   const rules = [String(values.rules ?? "unpatched")];
   const trace = await resolveTraceArg(ctx.store, positionals[0]!);
   const d = await createReplayService(ctx.store).diff(trace.id, from, to, rules);
-  await write(ctx.stdout, values.json ? `${JSON.stringify(d)}\n` : renderDiff(d, trace.name, resolveRules(rules).key));
+  await write(ctx.stdout, values.json ? `${JSON.stringify(d)}\n` : renderDiff(d, printable(trace.name), resolveRules(rules).key));
   return 0;
 }
 

@@ -2,6 +2,7 @@
 import { DomainError } from "../../errors.ts";
 import { encodeEvent } from "../../events/catalog.ts";
 import { taskName } from "../../events/task.ts";
+import { printable } from "../../names.ts";
 import type { StoredEvent } from "../../events/types.ts";
 import { parseCommandArgs, positiveInt, write, type CommandContext, type OptionSpecs } from "../command.ts";
 import { traceArg } from "./resolve.ts";
@@ -29,11 +30,6 @@ function value(v: unknown): string {
   return String(v);
 }
 
-/** Control characters and backslashes (a task name may hold any byte) shown escaped as in JSON: one event, one line. */
-function printable(s: string): string {
-  return s.replace(/[\\\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
-}
-
 /** One line: seq, source line, cpu, task-pid, type, arguments (? = unknown), chain. */
 export function eventLine(e: StoredEvent): string {
   const o = e.origin;
@@ -50,7 +46,7 @@ export async function run(argv: readonly string[], ctx: CommandContext): Promise
   if (to !== undefined && to < from) throw new DomainError("BAD_USER_INPUT", `--to ${to} is before --from ${from}`);
   const trace = await traceArg(ctx.store, positionals[0]!);
   if (!values.json) {
-    await write(ctx.stdout, `# ${trace.name} (${trace.id}), ${trace.version} events\n`);
+    await write(ctx.stdout, `# ${printable(trace.name)} (${trace.id}), ${trace.version} events\n`);
     await write(ctx.stdout, `${"SEQ".padStart(7)}  ${"LINE".padStart(9)}  CPU  ${"TASK-PID".padEnd(22)}  ${"TYPE".padEnd(18)}  ARGS\n`);
   }
   for await (const page of ctx.store.stream(trace.id, { from, to })) {

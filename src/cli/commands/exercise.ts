@@ -20,6 +20,7 @@ import { createClassroom, type ClassroomService, type ExerciseHandle } from "../
 import type { Grade, LoadedExercise } from "../../exercises/types.ts";
 import { publicView, type ExerciseView } from "../../exercises/view.ts";
 import { openResources, parseCommandArgs } from "../command.ts";
+import { printable } from "../../names.ts";
 
 export interface ExerciseCommandContext {
   readonly stdout: Writable;
@@ -101,7 +102,7 @@ function out(ctx: ExerciseCommandContext, text: string): void {
 
 function renderView(v: ExerciseView): string {
   const lines: string[] = [];
-  lines.push(`${v.id}  [${v.kind}]  ${v.title}`);
+  lines.push(`${v.id}  [${v.kind}]  ${printable(v.title)}`);
   if (v.race) lines.push(`race: ${v.race}`);
   lines.push("", v.statement.trimEnd(), "");
   if (v.names.length > 0) lines.push(`names: ${v.names.map((n) => `${n.name} = ${n.address}`).join(", ")}`, "");
@@ -202,7 +203,7 @@ export async function run(argv: readonly string[], ctx: ExerciseCommandContext):
       if (json) {
         out(ctx, JSON.stringify(views.map((v) => ({ id: v.id, course: v.courseId, kind: v.kind, title: v.title, race: v.race, hints: v.hintCount, events: v.events }))));
       } else {
-        for (const v of views) out(ctx, `${v.id.padEnd(38)} ${v.kind.padEnd(18)} ${(v.race ?? "").padEnd(31)} ${v.title}`);
+        for (const v of views) out(ctx, `${v.id.padEnd(38)} ${v.kind.padEnd(18)} ${(v.race ?? "").padEnd(31)} ${printable(v.title)}`);
       }
       return 0;
     }

@@ -16,6 +16,7 @@ import { loadProgram, saveCounterexample, seedFile } from "../../explore/source.
 import { resolveRules } from "../../rules/index.ts";
 import { withStore } from "../command.ts";
 import { parseFlags } from "./check.ts";
+import { printable } from "../../names.ts";
 
 export const name = "explore";
 export const summary = "explore every interleaving of a scenario's tasks under a rule set; shortest counterexample per bug";
@@ -134,7 +135,7 @@ async function exploreWith(
     if (saved.length === 0) stdout.write("nothing saved: no counterexample\n");
     for (const s of saved) {
       stdout.write(
-        `${s.existing ? "already stored" : "saved"}: counterexample of ${s.effect} as trace ${s.name} (${s.trace}); replay it with: racelab check ${s.trace} --rules ${rules.key}\n`,
+        `${s.existing ? "already stored" : "saved"}: counterexample of ${s.effect} as trace ${printable(s.name)} (${s.trace}); replay it with: racelab check ${s.trace} --rules ${rules.key}\n`,
       );
     }
   }

@@ -14,6 +14,7 @@ import { DomainError } from "../../errors.ts";
 import type { EventStore } from "../../events/store.ts";
 import { FORMAT_OPTIONS, type FormatOption } from "../../ftrace/detect.ts";
 import { importFile, type ImportProgress, type ImportResult } from "../../ftrace/import.ts";
+import { printable } from "../../names.ts";
 
 /** What the command needs from the CLI framework (the shape of the other command modules' context). */
 export interface ImportCommandContext {
@@ -153,11 +154,11 @@ export async function run(argv: readonly string[], ctx: ImportCommandContext): P
     return 0;
   }
   if (existing) {
-    io.stdout.write(`already imported: ${trace.name} (${trace.id}), ${trace.version} events; use --name to import it again\n`);
+    io.stdout.write(`already imported: ${printable(trace.name)} (${trace.id}), ${trace.version} events; use --name to import it again\n`);
     return 0;
   }
   const r = report!;
-  const parts = [`imported ${trace.name} (${trace.id}): ${r.events} events from ${r.lines} lines [${r.format}]`];
+  const parts = [`imported ${printable(trace.name)} (${trace.id}): ${r.events} events from ${r.lines} lines [${r.format}]`];
   const unmapped = Object.keys(r.unmapped);
   if (unmapped.length > 0) {
     const top = unmapped.slice(0, 5).map((n) => `${n}×${r.unmapped[n]}`);

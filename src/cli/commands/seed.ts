@@ -8,6 +8,7 @@ import { DomainError } from "../../errors.ts";
 import { write } from "../command.ts";
 import { SEEDS_DIR, seedScenarios } from "../../scenario/load.ts";
 import { type ReplayCommandContext, parseFlags } from "./check.ts";
+import { printable } from "../../names.ts";
 
 export const name = "seed";
 export const summary = "load the seed scenarios (seeds/*.scenario) as traces";
@@ -30,7 +31,7 @@ export async function run(argv: readonly string[], ctx: ReplayCommandContext): P
   if (values.json) {
     await write(ctx.stdout, `${JSON.stringify(loaded.map((l) => ({ name: l.name, trace: l.trace.id, events: l.trace.version, existing: l.existing })))}\n`);
   } else {
-    for (const l of loaded) await write(ctx.stdout, `${l.existing ? "present" : "stored "}  ${l.name.padEnd(44)} ${String(l.trace.version).padStart(3)} events  ${l.trace.id}\n`);
+    for (const l of loaded) await write(ctx.stdout, `${l.existing ? "present" : "stored "}  ${printable(l.name).padEnd(44)} ${String(l.trace.version).padStart(3)} events  ${l.trace.id}\n`);
   }
   return 0;
 }

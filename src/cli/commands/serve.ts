@@ -16,7 +16,7 @@ import type { StorelessContext } from "../command.ts";
 
 export const name = "serve";
 export const summary = "serve the GraphQL API (GraphiQL IDE, subscriptions, uploads) over HTTP";
-export const usage = "racelab serve [--port P] [--host H] [--static DIR]";
+export const usage = "racelab serve [--port P] [--host H] [--static DIR] [--debug]";
 /** Opens the store itself and stops gracefully on SIGTERM (main's signal handler would exit at once). */
 export const needsStore = false;
 export const help = `Usage: ${usage}
@@ -30,10 +30,12 @@ Options:
   --port P       port (default: $PORT, else 4000; 0 = any free port)
   --host H       address to listen on (default: $RACELAB_HOST, else 127.0.0.1)
   --static DIR   serve DIR at / (default: $RACELAB_STATIC_DIR, else the built web page web/dist)
+  --debug        answers show what an internal failure said (its message: paths, SQL); without it
+                 clients get "internal error" and the server's log has the rest
   -h, --help     this help
 
 Environment: DATABASE_URL (else the embedded PostgreSQL in $RACELAB_DATA_DIR or ./.racelab);
-NODE_ENV=production turns introspection, the IDE and internal error messages off, unless
+NODE_ENV=production turns introspection and the IDE off, unless
 RACELAB_INTROSPECTION / RACELAB_IDE (true|false) say otherwise; limits: RACELAB_MAX_DEPTH,
 RACELAB_MAX_COST, RACELAB_MAX_PAGE_SIZE, RACELAB_MAX_BODY_BYTES, RACELAB_MAX_UPLOAD_BYTES.
 `;
@@ -88,8 +90,8 @@ export interface RunningServe {
   stop(): Promise<void>;
 }
 
-export async function startServe(flags: ServeFlags, env: NodeJS.ProcessEnv = process.env): Promise<RunningServe> {
-  const options = { ...serverOptionsFromEnv(env), staticDir: flags.staticDir };
+export async function startServe(flags: ServeFlags, env: NodeJS.ProcessEnv = process.env, debug = false): Promise<RunningServe> {
+  const options = { ...serverOptionsFromEnv(env), staticDir: flags.staticDir, maskInternalErrors: !debug };
   const store = await openStore({ url: env.DATABASE_URL || null });
   try {
     const server = await buildServer(createApiDeps(store, { modules: allModules(store) }), options);
@@ -120,7 +122,7 @@ export async function run(argv: readonly string[], ctx: StorelessContext): Promi
     ctx.stdout.write(help);
     return 0;
   }
-  const running = await startServe(flags, ctx.env);
+  const running = await startServe(flags, ctx.env, ctx.debug);
   const say = (line: string) => ctx.stdout.write(`racelab serve: ${line}\n`);
   say(`GraphQL at ${running.url}/graphql (IDE in a browser, ws for subscriptions), uploads at ${running.url}/upload`);
   return new Promise<number>((resolve, reject) => {

@@ -8,6 +8,7 @@ import { write } from "../command.ts";
 import { renderState } from "../../replay/render.ts";
 import { createReplayService } from "../../replay/service.ts";
 import { type ReplayCommandContext, parseFlags, resolveTraceArg } from "./check.ts";
+import { printable } from "../../names.ts";
 
 export const name = "state";
 export const summary = "the filesystem state of a trace at a sequence number, under a rule set";
@@ -40,7 +41,7 @@ export async function run(argv: readonly string[], ctx: ReplayCommandContext): P
   const at = seqArg("--at", values.at);
   const trace = await resolveTraceArg(ctx.store, positionals[0]!);
   const view = await createReplayService(ctx.store).stateAt(trace.id, at, [String(values.rules ?? "unpatched")]);
-  await write(ctx.stdout, values.json ? `${JSON.stringify(view)}\n` : renderState(view, trace.name));
+  await write(ctx.stdout, values.json ? `${JSON.stringify(view)}\n` : renderState(view, printable(trace.name)));
   return 0;
 }
 

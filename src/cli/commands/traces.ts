@@ -1,6 +1,7 @@
 /** `racelab traces [--json]`: the stored traces. */
 import type { TraceInfo } from "../../events/store.ts";
 import { parseCommandArgs, write, type CommandContext, type OptionSpecs } from "../command.ts";
+import { printable } from "../../names.ts";
 
 export const name = "traces";
 export const summary = "list the stored traces";
@@ -44,7 +45,7 @@ export async function run(argv: readonly string[], ctx: CommandContext): Promise
   }
   const rows = [["ID", "NAME", "EVENTS", "FORMAT", "CREATED", "FILE"]];
   for (const t of traces) {
-    rows.push([t.id, t.name, String(t.version), t.source.format, t.createdAt.toISOString().replace("T", " ").slice(0, 19), t.source.file ?? ""]);
+    rows.push([t.id, printable(t.name), String(t.version), t.source.format, t.createdAt.toISOString().replace("T", " ").slice(0, 19), printable(t.source.file ?? "")]);
   }
   await write(ctx.stdout, table(rows));
   return 0;

@@ -11,6 +11,7 @@ import { openStore } from "../../events/pg-store.ts";
 import { addUser } from "../../auth/users.ts";
 import { PgClassroomStore } from "../../exercises/pg-classroom.ts";
 import { parseCommandArgs } from "../command.ts";
+import { printable } from "../../names.ts";
 
 export interface UserCommandContext {
   readonly stdout: Writable;
@@ -62,7 +63,7 @@ export async function run(argv: readonly string[], ctx: UserCommandContext): Pro
         ctx.stdout.write(`${JSON.stringify({ user: r.user.id, name: r.user.name, role: r.user.role, course: r.course.name, courseCreated: r.courseCreated, token: r.token })}\n`);
       } else {
         ctx.stdout.write(
-          `${r.courseCreated ? `created course ${r.course.name}\n` : ""}added ${r.user.role} ${r.user.name} (${r.user.id}) to course ${r.course.name}\n` +
+          `${r.courseCreated ? `created course ${printable(r.course.name)}\n` : ""}added ${r.user.role} ${printable(r.user.name)} (${r.user.id}) to course ${printable(r.course.name)}\n` +
             `token (shown once, only its hash is stored):\n${r.token}\n`,
         );
       }
@@ -79,7 +80,7 @@ export async function run(argv: readonly string[], ctx: UserCommandContext): Pro
     if (values.json) {
       ctx.stdout.write(`${JSON.stringify(users.map((u) => ({ id: u.id, name: u.name, role: u.role, course: courses.get(u.courseId) ?? u.courseId })))}\n`);
     } else {
-      for (const u of users) ctx.stdout.write(`${u.id}  ${u.role.padEnd(10)} ${(courses.get(u.courseId) ?? u.courseId).padEnd(20)} ${u.name}\n`);
+      for (const u of users) ctx.stdout.write(`${u.id}  ${u.role.padEnd(10)} ${printable(courses.get(u.courseId) ?? u.courseId).padEnd(20)} ${printable(u.name)}\n`);
     }
     return 0;
   } finally {
