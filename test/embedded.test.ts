@@ -30,8 +30,8 @@ test("from an empty folder: racelab creates ./.racelab, migrates, and stores and
   const first = await racelab(["traces", "--json"], { cwd: folder, env: noServer });
   expect(first).toEqual({ code: 0, stdout: "[]\n", stderr: "" });
   expect(fs.existsSync(path.join(folder, ".racelab", "pgdata", "PG_VERSION"))).toBe(true);
-  // The owner process is gone: its server files went with it.
-  expect(fs.readdirSync(path.join(folder, ".racelab")).sort()).toEqual(["pgdata"]);
+  // The owner process is gone: its server files went with it; the folder's password stays.
+  expect(fs.readdirSync(path.join(folder, ".racelab")).sort()).toEqual(["password", "pgdata"]);
 
   const migrated = await racelab(["db", "migrate", "--json"], { cwd: folder, env: noServer });
   expect(JSON.parse(migrated.stdout)).toEqual({
@@ -82,6 +82,39 @@ test("RACELAB_DATA_DIR selects the folder; a second process uses the first one's
   expect(fs.existsSync(path.join(dataDir, "server.json"))).toBe(false);
   expect(fs.existsSync(path.join(dataDir, "server.lock"))).toBe(false);
 }, 180_000);
+
+test("the embedded server asks for the data folder's password; the folder, server.json and the password are its owner's only", async () => {
+  const dataDir = dir(await templatedDataDir());
+  fs.chmodSync(dataDir, 0o755); // made before passwords: opened to all
+  const db = await openDatabase({ url: null, dataDir });
+  try {
+    const info = JSON.parse(fs.readFileSync(path.join(dataDir, "server.json"), "utf8")) as { port: number };
+    const password = fs.readFileSync(path.join(dataDir, "password"), "utf8");
+    expect(password).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(fs.statSync(dataDir).mode & 0o777).toBe(0o700);
+    expect(fs.statSync(path.join(dataDir, "server.json")).mode & 0o777).toBe(0o600);
+    expect(fs.statSync(path.join(dataDir, "password")).mode & 0o777).toBe(0o600);
+    const connect = async (user: string, pw: string | undefined) => {
+      const c = new pg.Client({ host: "127.0.0.1", port: info.port, user, password: pw, database: "postgres" });
+      c.on("error", () => {});
+      try {
+        await c.connect();
+        return (await c.query("SELECT current_user AS u")).rows[0].u as string;
+      } finally {
+        await c.end().catch(() => {});
+      }
+    };
+    // The attack of issue 11: any local user, any name, any password.
+    await expect(connect("x", "y")).rejects.toThrow(/password authentication failed for user "x"/);
+    await expect(connect("postgres", "")).rejects.toThrow();
+    await expect(connect("postgres", `${password}x`)).rejects.toThrow(/password authentication failed/);
+    expect(await connect("postgres", password)).toBe("postgres");
+    // The server still serves its own pool.
+    expect((await db.pool.query("SELECT 1 AS one")).rows).toEqual([{ one: 1 }]);
+  } finally {
+    await db.close();
+  }
+}, 120_000);
 
 test("files left by a dead owner are stale: the next process takes over", async () => {
   const dataDir = dir(await templatedDataDir());

@@ -18,7 +18,23 @@ export interface AddedUser {
   readonly token: string;
 }
 
-export async function addUser(store: PgClassroomStore, opts: { role: string; course: string; name?: string | null }): Promise<AddedUser> {
+/** Default lifetime of a token (a course term); `racelab user add --expires` or RACELAB_TOKEN_TTL change it. */
+export const DEFAULT_TOKEN_TTL = "120d";
+
+/** `30d`, `12h`, `90m` → milliseconds; `never` → null. */
+export function parseTtl(field: string, text: string): number | null {
+  if (text === "never") return null;
+  const m = /^([1-9][0-9]{0,5})([dhm])$/.exec(text);
+  if (!m) throw new DomainError("BAD_USER_INPUT", `${field}: expected a lifetime such as 120d, 12h, 90m or never, got ${JSON.stringify(text)}`);
+  return Number(m[1]) * { d: 86_400_000, h: 3_600_000, m: 60_000 }[m[2] as "d" | "h" | "m"];
+}
+
+export async function addUser(
+  store: PgClassroomStore,
+  opts: { role: string; course: string; name?: string | null; expires?: string | null },
+  now: Date = new Date(),
+): Promise<AddedUser> {
+  const ttl = parseTtl("--expires", opts.expires ?? DEFAULT_TOKEN_TTL);
   if (!isUserRole(opts.role)) throw new DomainError("BAD_USER_INPUT", `--role: expected ${USER_ROLES.join(" or ")}, got ${JSON.stringify(opts.role)}`);
   const role: UserRole = opts.role;
   const name = opts.name?.trim() ? checkName("--name", opts.name) : `${role}-${Math.random().toString(36).slice(2, 8)}`;
@@ -36,6 +52,7 @@ export async function addUser(store: PgClassroomStore, opts: { role: string; cou
     }
   }
   const token = newToken();
-  const user = await store.addUser({ name, role, courseId: course.id, tokenHash: hashToken(token) });
+  const expiresAt = ttl === null ? null : new Date(now.getTime() + ttl);
+  const user = await store.addUser({ name, role, courseId: course.id, tokenHash: hashToken(token), expiresAt });
   return { user, course, courseCreated, token };
 }

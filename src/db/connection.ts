@@ -110,7 +110,7 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<Database> {
       })().finally(() => {
         following = null;
       }));
-    const config = { host: embedded.host, port: embedded.port, user: "postgres", database: "postgres", max };
+    const config = { host: embedded.host, port: embedded.port, user: "postgres", password: embedded.password, database: "postgres", max };
     // Idle connections to another process's server are let go soon, so that it can end once it is done.
     pool = embedded.owner ? new pg.Pool(config) : new FollowingPool({ ...config, idleTimeoutMillis: 1000 }, follow);
   }

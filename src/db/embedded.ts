@@ -18,13 +18,18 @@
  *   of two clients must not interleave), and a `COPY … FROM STDIN`, whose
  *   messages PGlite must receive in one call (it cannot resume a copy started
  *   in an earlier call; cf. electric-sql/pglite PR #1028).
+ * - PGlite itself trusts whoever connects, and any local user can reach a
+ *   loopback port: the queue answers a client's startup with an MD5 password
+ *   challenge and forwards nothing of a client that has not answered it with
+ *   the data folder's password (`<dataDir>/password`, made once, readable by
+ *   its owner only, like the folder and `server.json`).
  */
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { DomainError } from "../errors.ts";
 
 /** What the owner publishes in `<dataDir>/server.json`. */
@@ -38,6 +43,8 @@ export interface ServerInfo {
 export interface EmbeddedHandle {
   readonly host: string;
   readonly port: number;
+  /** The data folder's password (user: any). */
+  readonly password: string;
   /** True when this process runs the PGlite instance, false when it connects to another process's. */
   readonly owner: boolean;
   readonly dataDir: string;
@@ -106,6 +113,42 @@ function concat(parts: readonly Uint8Array[]): Uint8Array {
   return all;
 }
 
+// ---------------------------------------------------------------------------
+// Password authentication of the clients (PostgreSQL protocol §55.2, MD5)
+
+const md5 = (s: string | Buffer) => createHash("md5").update(s).digest("hex");
+
+/** The startup message's parameters (`user`, `database`, …): NUL-terminated key/value pairs after the version. */
+function startupParams(msg: Uint8Array): Map<string, string> {
+  const parts = Buffer.from(msg.buffer, msg.byteOffset + 8, msg.length - 8).toString("utf8").split("\0");
+  const out = new Map<string, string>();
+  for (let i = 0; i + 1 < parts.length && parts[i] !== ""; i += 2) out.set(parts[i]!, parts[i + 1]!);
+  return out;
+}
+
+/** AuthenticationMD5Password with `salt`. */
+function md5Challenge(salt: Buffer): Uint8Array {
+  const m = Buffer.alloc(13);
+  m.write("R", 0);
+  m.writeInt32BE(12, 1);
+  m.writeInt32BE(5, 5);
+  salt.copy(m, 9);
+  return m;
+}
+
+/** ErrorResponse: severity FATAL, SQLSTATE `code`, `message`. */
+function fatal(code: string, message: string): Uint8Array {
+  const fields = Buffer.from(`SFATAL\0VFATAL\0C${code}\0M${message}\0\0`, "utf8");
+  const m = Buffer.alloc(5 + fields.length);
+  m.write("E", 0);
+  m.writeInt32BE(4 + fields.length, 1);
+  fields.copy(m, 5);
+  return m;
+}
+
+/** Where a client stands: challenged (its startup held back), or refused for good. */
+type ClientAuth = { readonly state: "challenged"; readonly startup: Uint8Array; readonly user: string; readonly salt: Buffer } | { readonly state: "refused" };
+
 interface QueuedMessage {
   readonly handlerId: number;
   readonly message: Uint8Array;
@@ -128,8 +171,15 @@ export class ProtocolQueue {
   private readonly extendedOpen = new Set<number>();
   /** A COPY FROM STDIN being collected: the Query, then CopyData… until CopyDone/CopyFail. */
   private copy: { handlerId: number; parts: Uint8Array[] } | null = null;
+  /** Clients that proved the password. */
+  private readonly authenticated = new Set<number>();
+  private readonly pending = new Map<number, ClientAuth>();
 
-  constructor(private readonly db: PGlite) {}
+  /** `password` null: every client is trusted (tests of the queue alone). */
+  constructor(
+    private readonly db: PGlite,
+    private readonly password: string | null = null,
+  ) {}
 
   enqueue(handlerId: number, message: Uint8Array, onData: (data: Uint8Array) => void): Promise<number> {
     return new Promise((resolve, reject) => {
@@ -152,6 +202,8 @@ export class ProtocolQueue {
 
   /** A client went away: end whatever unit of work it held so the others can go on. */
   async clearTransactionIfNeeded(handlerId: number): Promise<void> {
+    this.authenticated.delete(handlerId);
+    this.pending.delete(handlerId);
     if (this.copy?.handlerId === handlerId) this.copy = null;
     if (this.owner === handlerId) {
       // (exec takes PGlite's query lock itself; the raw protocol call does not.)
@@ -178,10 +230,46 @@ export class ProtocolQueue {
     }
   }
 
+  /**
+   * The password exchange, before anything reaches PGlite: a startup is
+   * answered with a challenge and held back; the right answer lets it
+   * through; anything else ends the client's chances. True when `item` was
+   * handled here.
+   */
+  private async authenticate(item: QueuedMessage, type: string): Promise<boolean> {
+    const { handlerId, message } = item;
+    if (this.password === null || this.authenticated.has(handlerId)) return false;
+    const auth = this.pending.get(handlerId);
+    let reply: Uint8Array;
+    if (type === "startup" && !auth) {
+      const salt = randomBytes(4);
+      this.pending.set(handlerId, { state: "challenged", startup: message, user: startupParams(message).get("user") ?? "", salt });
+      reply = md5Challenge(salt);
+    } else if (type === "p" && auth?.state === "challenged") {
+      const answer = Buffer.from(message.buffer, message.byteOffset + 5, message.length - 6).toString("utf8");
+      const expected = "md5" + md5(Buffer.concat([Buffer.from(md5(this.password + auth.user)), auth.salt]));
+      if (answer === expected) {
+        this.pending.delete(handlerId);
+        this.authenticated.add(handlerId);
+        reply = await this.run(auth.startup);
+      } else {
+        this.pending.set(handlerId, { state: "refused" });
+        reply = fatal("28P01", `password authentication failed for user "${auth.user}"`);
+      }
+    } else {
+      this.pending.set(handlerId, { state: "refused" });
+      reply = fatal("28000", "the embedded racelab database asks for a password first");
+    }
+    item.onData(reply);
+    item.resolve(reply.length);
+    return true;
+  }
+
   private async process(item: QueuedMessage): Promise<void> {
     const { handlerId, message } = item;
     const type = messageType(message);
     try {
+      if (await this.authenticate(item, type)) return;
       if (this.copy && this.copy.handlerId === handlerId) {
         this.copy.parts.push(message);
         if (type === "d" || type === "H" || type === "S") return item.resolve(0);
@@ -237,13 +325,13 @@ export class ProtocolQueue {
 
 /** PGLiteSocketServer with racelab's ProtocolQueue in place of the library's queue. */
 class RacelabSocketServer extends PGLiteSocketServer {
-  constructor(db: PGlite, port: number) {
+  constructor(db: PGlite, port: number, password: string) {
     super({ db, host: HOST, port, maxConnections: MAX_CONNECTIONS });
     const self = this as unknown as { queryQueue?: unknown };
     if (self.queryQueue === undefined) {
       throw new DomainError("INTERNAL", "@electric-sql/pglite-socket changed: PGLiteSocketServer has no queryQueue to replace");
     }
-    self.queryQueue = new ProtocolQueue(db);
+    self.queryQueue = new ProtocolQueue(db, password);
   }
 }
 
@@ -330,10 +418,34 @@ function removeStaleLock(lock: string, pid: number): void {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * The data folder's password: made once (32 random bytes), kept in
+ * `<dataDir>/password`, readable by the folder's owner only.
+ */
+function dataPassword(dataDir: string): string {
+  const file = path.join(dataDir, "password");
+  try {
+    const fd = fs.openSync(file, "wx", 0o600);
+    fs.writeSync(fd, randomBytes(32).toString("base64url"));
+    fs.closeSync(fd);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") {
+      throw new DomainError("DATABASE", `cannot write the embedded database's password file ${file}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+  for (let attempt = 0; ; attempt++) {
+    const password = fs.readFileSync(file, "utf8").trim();
+    if (password !== "" || attempt > 50) return password;
+    // Another process created it a moment ago and is writing it.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+  }
+}
+
 interface Served {
   readonly pglite: PGlite;
   readonly server: PGLiteSocketServer;
   readonly port: number;
+  readonly password: string;
   refs: number;
   closing: Promise<void> | null;
 }
@@ -341,25 +453,25 @@ interface Served {
 /** Servers this process owns, by absolute data dir. */
 const owned = new Map<string, Promise<Served>>();
 
-async function startServer(dataDir: string): Promise<Served> {
+async function startServer(dataDir: string, password: string): Promise<Served> {
   const pgdata = path.join(dataDir, "pgdata");
-  fs.mkdirSync(pgdata, { recursive: true });
+  fs.mkdirSync(pgdata, { recursive: true, mode: 0o700 });
   let pglite: PGlite;
   try {
     pglite = await PGlite.create(pgdata);
   } catch (err) {
     throw new DomainError("DATABASE", `cannot open the embedded database in ${pgdata}: ${(err as Error).message}`, { cause: err });
   }
-  const server = new RacelabSocketServer(pglite, 0);
+  const server = new RacelabSocketServer(pglite, 0, password);
   await server.start();
   // Serving never keeps a process alive by itself: its own work (a command, an HTTP server) does.
   (server as unknown as { server?: net.Server | null }).server?.unref();
   const port = Number(server.getServerConn().split(":").pop());
   const info: ServerInfo = { pid: process.pid, port, host: HOST, startedAt: new Date().toISOString() };
   const tmp = path.join(dataDir, `server.json.${process.pid}`);
-  fs.writeFileSync(tmp, JSON.stringify(info) + "\n");
+  fs.writeFileSync(tmp, JSON.stringify(info) + "\n", { mode: 0o600 });
   fs.renameSync(tmp, path.join(dataDir, "server.json"));
-  return { pglite, server, port, refs: 0, closing: null };
+  return { pglite, server, port, password, refs: 0, closing: null };
 }
 
 /** How long an owner that is done waits for other processes still connected to it. */
@@ -385,9 +497,14 @@ async function stopServer(dataDir: string, served: Served): Promise<void> {
  */
 export async function attachEmbedded(dataDirInput: string): Promise<EmbeddedHandle> {
   const dataDir = path.resolve(dataDirInput);
+  let password: string;
   try {
-    fs.mkdirSync(dataDir, { recursive: true });
+    fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    // A folder made before passwords (or by hand) is closed to other users too.
+    if (process.platform !== "win32" && (fs.statSync(dataDir).mode & 0o077) !== 0 && fs.statSync(dataDir).uid === process.getuid?.()) fs.chmodSync(dataDir, 0o700);
+    password = dataPassword(dataDir);
   } catch (err) {
+    if (err instanceof DomainError) throw err;
     throw new DomainError("DATABASE", `cannot create the data directory ${dataDir}: ${(err as Error).message}`, { cause: err });
   }
   const infoFile = path.join(dataDir, "server.json");
@@ -407,10 +524,10 @@ export async function attachEmbedded(dataDirInput: string): Promise<EmbeddedHand
     }
     const info = readServerInfo(infoFile);
     if (info && info.pid !== process.pid && pidAlive(info.pid) && (await canConnect(info.host, info.port))) {
-      return { host: info.host, port: info.port, owner: false, dataDir, release: async () => {} };
+      return { host: info.host, port: info.port, password, owner: false, dataDir, release: async () => {} };
     }
     if (tryLock(lockFile)) {
-      const starting = startServer(dataDir);
+      const starting = startServer(dataDir, password);
       owned.set(dataDir, starting);
       try {
         const served = await starting;
@@ -444,6 +561,7 @@ function ownerHandle(dataDir: string, served: Served): EmbeddedHandle {
   return {
     host: HOST,
     port: served.port,
+    password: served.password,
     owner: true,
     dataDir,
     release: async () => {

@@ -42,6 +42,9 @@ export interface UserRow {
   readonly role: UserRole;
   readonly courseId: string;
   readonly createdAt: Date;
+  readonly expiresAt: Date | null;
+  readonly revokedAt: Date | null;
+  readonly lastUsedAt: Date | null;
 }
 
 export interface ExerciseRow {
@@ -62,12 +65,16 @@ function isUniqueViolation(err: unknown): boolean {
   return e?.code === "P2002" || e?.code === "23505" || e?.cause?.code === "23505" || e?.cause?.originalCode === "23505";
 }
 
-const userRow = (u: { id: string; name: string; role: string; courseId: string; createdAt: Date }): UserRow => ({
+type UserRecord = { id: string; name: string; role: string; courseId: string; createdAt: Date; expiresAt: Date | null; revokedAt: Date | null; lastUsedAt: Date | null };
+const userRow = (u: UserRecord): UserRow => ({
   id: u.id,
   name: u.name,
   role: u.role as UserRole,
   courseId: u.courseId,
   createdAt: u.createdAt,
+  expiresAt: u.expiresAt,
+  revokedAt: u.revokedAt,
+  lastUsedAt: u.lastUsedAt,
 });
 
 export class PgClassroomStore {
@@ -112,9 +119,11 @@ export class PgClassroomStore {
 
   // ---- users --------------------------------------------------------------------------------
 
-  async addUser(u: { name: string; role: UserRole; courseId: string; tokenHash: string }): Promise<UserRow> {
+  async addUser(u: { name: string; role: UserRole; courseId: string; tokenHash: string; expiresAt: Date | null }): Promise<UserRow> {
     try {
-      return userRow(await this.prisma.user.create({ data: { id: randomUUID(), name: u.name, role: u.role, courseId: u.courseId, tokenHash: u.tokenHash } }));
+      return userRow(
+        await this.prisma.user.create({ data: { id: randomUUID(), name: u.name, role: u.role, courseId: u.courseId, tokenHash: u.tokenHash, expiresAt: u.expiresAt } }),
+      );
     } catch (err) {
       if (isUniqueViolation(err)) throw new DomainError("CONFLICT", "token hash collision: try again");
       throw databaseError(`adding user ${u.name}`, err);
@@ -130,6 +139,19 @@ export class PgClassroomStore {
   /** Whether anyone was ever given a token: a database without users is one person's own. */
   async hasUsers(): Promise<boolean> {
     return (await this.prisma.user.findFirst({ select: { id: true } })) !== null;
+  }
+
+  /** Revokes the tokens of the users `idOrName` names (an id, or a name of one user); the revoked rows. */
+  async revokeUser(idOrName: string): Promise<UserRow> {
+    const matches = isUuid(idOrName)
+      ? await this.prisma.user.findMany({ where: { id: idOrName } })
+      : await this.prisma.user.findMany({ where: { name: idOrName }, orderBy: { createdAt: "asc" } });
+    if (matches.length === 0) throw new DomainError("NOT_FOUND", `no user ${JSON.stringify(idOrName)} (racelab user list shows them)`);
+    if (matches.length > 1) {
+      throw new DomainError("CONFLICT", `${matches.length} users are named ${JSON.stringify(idOrName)}: give an id (${matches.map((m) => m.id).join(", ")})`);
+    }
+    const u = matches[0]!;
+    return userRow(u.revokedAt ? u : await this.prisma.user.update({ where: { id: u.id }, data: { revokedAt: new Date() } }));
   }
 
   async listUsers(courseId?: string): Promise<UserRow[]> {

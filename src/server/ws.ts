@@ -8,8 +8,8 @@ import { GraphQLError, getOperationAST, getVariableValues, parse, specifiedRules
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import type { DomainError } from "../errors.ts";
-import { createRequestContext, type ApiDeps, type ApiLimits } from "../resolvers/context.ts";
-import { formatError, toGraphQLError, type ErrorFormatting } from "../resolvers/errors.ts";
+import { createRequestContext, type ApiDeps, type ApiLimits, type RequestInfo } from "../resolvers/context.ts";
+import { domainCause, formatError, toGraphQLError, type ErrorFormatting } from "../resolvers/errors.ts";
 import { headersOf, lowerKeys } from "./http.ts";
 
 /** The limits of an operation, checked before it runs (the same check as HTTP's). */
@@ -21,6 +21,13 @@ function withCode(errors: readonly GraphQLError[], code: string): GraphQLError[]
     (e) => new GraphQLError(e.message, { nodes: e.nodes, source: e.source, positions: e.positions, originalError: e.originalError, extensions: { ...e.extensions, code } }),
   );
 }
+
+/**
+ * Close codes of a connection refused at `connection_init` (graphql-ws keeps
+ * 4400–4499 for the protocol; these follow its 4401 Unauthorized and 4403
+ * Forbidden): a bad token is not an internal error (4500).
+ */
+const CLOSE_CODES = { UNAUTHENTICATED: 4401, FORBIDDEN: 4403 } as const;
 
 export interface SubscriptionServer {
   dispose(): void | Promise<void>;
@@ -35,11 +42,27 @@ export function startSubscriptions(
 ): SubscriptionServer {
   const wsServer = new WebSocketServer({ server: httpServer, path: "/graphql", maxPayload: limits.maxBodyBytes });
   const format = (errors: readonly GraphQLError[]) => errors.map((e) => formatError(e.toJSON(), e, opts.formatting));
-  return useServer<Record<string, unknown> | undefined, { request: http.IncomingMessage }>(
+  // Headers of the upgrade request, and connectionParams (where browsers put an Authorization).
+  const requestOf = (request: http.IncomingMessage, params: Readonly<Record<string, unknown>> | undefined): RequestInfo => ({
+    headers: { ...headersOf(request), ...lowerKeys(params) },
+  });
+  return useServer<Record<string, unknown> | undefined, { request: http.IncomingMessage; socket: { close(code: number, reason: string): void } }>(
     {
       schema,
-      // Headers of the upgrade request, and connectionParams (where browsers put an Authorization).
-      context: (ctx) => createRequestContext(deps, limits, { headers: { ...headersOf(ctx.extra.request), ...lowerKeys(ctx.connectionParams) } }),
+      // Who connects is settled once, at connection_init: a bad token closes the socket with its own code.
+      onConnect: async (ctx) => {
+        try {
+          await createRequestContext(deps, limits, requestOf(ctx.extra.request, ctx.connectionParams));
+          return true;
+        } catch (err) {
+          const d = domainCause(err);
+          if (d?.code !== "UNAUTHENTICATED" && d?.code !== "FORBIDDEN") throw err;
+          // A close reason is at most 123 bytes.
+          ctx.extra.socket.close(CLOSE_CODES[d.code], Buffer.from(d.message).subarray(0, 120).toString());
+          return false;
+        }
+      },
+      context: (ctx) => createRequestContext(deps, limits, requestOf(ctx.extra.request, ctx.connectionParams)),
       // The same phases and codes as Apollo's pipeline for HTTP: parse, validate, limits, variables.
       onSubscribe: (_ctx, _id, payload): ExecutionArgs | readonly GraphQLError[] => {
         let document: DocumentNode;

@@ -40,7 +40,7 @@ describe("racelab user", () => {
   test("add prints the token once; only its hash is stored; list never shows it", async () => {
     const r = await cli(user, ["add", "--role", "instructor", "--course", "os-2026", "--name", "Prof"]);
     expect(r.code).toBe(0);
-    const m = /^created course os-2026\nadded instructor Prof \(([0-9a-f-]{36})\) to course os-2026\ntoken \(shown once, only its hash is stored\):\n(rl_[A-Za-z0-9_-]{43})\n$/.exec(r.out);
+    const m = /^created course os-2026\nadded instructor Prof \(([0-9a-f-]{36})\) to course os-2026\ntoken \(shown once, only its hash is stored; expires \d{4}-\d\d-\d\d \d\d:\d\d UTC\):\n(rl_[A-Za-z0-9_-]{43})\n$/.exec(r.out);
     expect(m).not.toBeNull();
     const [, id, token] = m!;
     const { rows } = await t.db.pool.query("SELECT token_hash FROM users WHERE id = $1", [id]);
