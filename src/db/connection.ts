@@ -9,6 +9,7 @@ import pg from "pg";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "../generated/prisma/client.ts";
 import { DomainError } from "../errors.ts";
+import { defaultDataDir } from "./data-dir.ts";
 import { attachEmbedded, type EmbeddedHandle } from "./embedded.ts";
 import { migrate, type MigrateResult } from "./migrate.ts";
 
@@ -34,9 +35,7 @@ export interface OpenOptions {
   readonly poolSize?: number;
 }
 
-export function defaultDataDir(): string {
-  return path.resolve(process.env.RACELAB_DATA_DIR || ".racelab");
-}
+export { defaultDataDir } from "./data-dir.ts";
 
 /** host:port/database of a URL, without credentials. */
 export function describeUrl(url: string): string {

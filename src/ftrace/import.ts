@@ -27,7 +27,7 @@ import { loadMapTable } from "./map-load.ts";
 import { FileOverflow } from "./overflow.ts";
 import type { MapTable } from "./map-table.ts";
 import type { ImportReport } from "./report.ts";
-import { ContentScan, openSource, prescan, readChunks, type ReadPosition, type Source } from "./source.ts";
+import { ContentScan, inflateLimitsFromEnv, openSource, prescan, readChunks, type InflateLimits, type ReadPosition, type Source } from "./source.ts";
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from "./splitter.ts";
 import { excerpt } from "./text.ts";
 
@@ -51,6 +51,10 @@ export interface ImportOptions {
   readonly batchSize?: number;
   /** Events held in memory before waiting ones spill to a temporary file (default 100k). */
   readonly queueLimit?: number;
+  /** How far a gzip may inflate (default: RACELAB_MAX_EXPANDED_BYTES / RACELAB_MAX_COMPRESSION_RATIO, else DEFAULT_INFLATE_LIMITS). */
+  readonly inflate?: InflateLimits;
+  /** Where temporary files go (stdin's copy, spilled events; default: the system temp folder). */
+  readonly tmpRoot?: string;
 }
 
 export interface ImportProgress {
@@ -75,7 +79,7 @@ const PROGRESS_EVERY = 65_536;
 
 export async function importFile(store: EventStore, file: string, opts: ImportOptions = {}): Promise<ImportResult> {
   const table = opts.table ?? loadMapTable(opts.mapFiles ?? []);
-  const src = await openSource(file, opts.stdin, opts.displayName);
+  const src = await openSource(file, opts.stdin, opts.displayName, opts.inflate ?? inflateLimitsFromEnv(), opts.tmpRoot);
   try {
     const name = opts.name ?? defaultName(src);
     let multipleFsids = false;
@@ -145,7 +149,7 @@ async function importPass(
   multipleFsids: boolean,
   opts: ImportOptions,
 ): Promise<ImportResult> {
-  const overflow = new FileOverflow();
+  const overflow = new FileOverflow(opts.tmpRoot);
   try {
     const importer = new TraceImporter({
       table,

@@ -45,10 +45,16 @@ export class InvalidLineError extends Error {
 
 type Tokenize = (text: string) => LineRecord;
 
+/** Header lines kept for detection; real headers have a dozen. */
+const HEADERS_KEPT = 256;
+/** Header lines that decide the format wherever they stand: `# tracer: …`, a graph column header. */
+const DETECTING_HEADER = /^#\s*tracer:|FUNCTION CALLS/;
+
 export class TraceImporter {
   readonly report = new ReportBuilder();
   private readonly binder: Binder;
   private readonly queue: OutputQueue;
+  /** Header lines before the format is known: the first HEADERS_KEPT, plus any tracer or column line later (memory stays bounded whatever a log holds). */
   private readonly headers: string[] = [];
   private readonly headerLines: number[] = [];
   private detected: Detected | null = null;
@@ -145,8 +151,10 @@ export class TraceImporter {
       const first = firstNonSpace(text);
       if (first === "") return;
       if (first === "#") {
-        this.headers.push(text);
-        this.headerLines.push(line);
+        if (this.headers.length < HEADERS_KEPT || DETECTING_HEADER.test(text)) {
+          this.headers.push(text);
+          this.headerLines.push(line);
+        }
         return;
       }
       this.detect(text, line);

@@ -16,10 +16,12 @@ export interface ImportReport {
   readonly events: number;
   /** Function and tracepoint names that map to nothing, with their counts. */
   readonly unmapped: Record<string, number>;
-  /** Lines skipped as invalid (`--skip-invalid`), 1-based. */
+  /** Lines skipped as invalid (`--skip-invalid`), 1-based (the first LINES_KEPT; `skippedTotal` counts them all). */
   readonly skipped: number[];
-  /** Lines of gap markers (`CPU:N [LOST K EVENTS]`, `##### CPU N buffer started ####`). */
+  readonly skippedTotal: number;
+  /** Lines of gap markers (`CPU:N [LOST K EVENTS]`, `##### CPU N buffer started ####`; the first LINES_KEPT). */
   readonly gaps: number[];
+  readonly gapsTotal: number;
   /** Warnings in line order (the first WARNINGS_KEPT; `warningCounts` has them all). */
   readonly warnings: ImportWarning[];
   readonly warningCounts: Record<string, number>;
@@ -28,6 +30,11 @@ export interface ImportReport {
 }
 
 export const WARNINGS_KEPT = 10_000;
+/** Line numbers kept per list: a report stays small whatever a log holds. */
+export const LINES_KEPT = 10_000;
+/** Distinct unmapped names counted one by one; the rest together. */
+export const NAMES_KEPT = 10_000;
+export const OTHER_NAMES = "(other names)";
 
 export class ReportBuilder {
   format = "";
@@ -36,14 +43,17 @@ export class ReportBuilder {
   private readonly unmappedCounts = new Map<string, { n: number }>();
   readonly skipped: number[] = [];
   readonly gaps: number[] = [];
+  private skippedTotal = 0;
+  private gapsTotal = 0;
   readonly warnings: ImportWarning[] = [];
   private readonly counts = new Map<string, number>();
   private unboundCount = 0;
 
   unmapped(name: string): void {
-    const c = this.unmappedCounts.get(name);
+    const key = this.unmappedCounts.has(name) || this.unmappedCounts.size < NAMES_KEPT ? name : OTHER_NAMES;
+    const c = this.unmappedCounts.get(key);
     if (c) c.n++;
-    else this.unmappedCounts.set(name, { n: 1 });
+    else this.unmappedCounts.set(key, { n: 1 });
   }
 
   warn(code: string, line: number): void {
@@ -52,11 +62,13 @@ export class ReportBuilder {
   }
 
   gap(line: number): void {
-    this.gaps.push(line);
+    this.gapsTotal++;
+    if (this.gaps.length < LINES_KEPT) this.gaps.push(line);
   }
 
   skip(line: number): void {
-    this.skipped.push(line);
+    this.skippedTotal++;
+    if (this.skipped.length < LINES_KEPT) this.skipped.push(line);
   }
 
   unbound(): void {
@@ -72,7 +84,9 @@ export class ReportBuilder {
       events: this.events,
       unmapped,
       skipped: [...this.skipped],
+      skippedTotal: this.skippedTotal,
       gaps: [...this.gaps],
+      gapsTotal: this.gapsTotal,
       warnings: [...this.warnings].sort((a, b) => a.line - b.line),
       warningCounts: Object.fromEntries(this.counts),
       unbound: this.unboundCount,

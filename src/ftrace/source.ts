@@ -15,6 +15,37 @@ import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import { DomainError } from "../errors.ts";
 
+/**
+ * How far a gzip may inflate, checked while streaming: a 10 MB gzip of
+ * comment lines or zeros holds gigabytes. `maxRatio` is checked once
+ * `RATIO_FROM` bytes came out (a small file may compress well).
+ */
+export interface InflateLimits {
+  /** Most decompressed bytes. */
+  readonly maxBytes: number;
+  /** Most decompressed bytes per compressed byte read. */
+  readonly maxRatio: number;
+}
+
+/** Text logs compress 8–20:1; a bomb, hundreds to a thousand. */
+export const DEFAULT_INFLATE_LIMITS: InflateLimits = { maxBytes: 16 * 2 ** 30, maxRatio: 100 };
+const RATIO_FROM = 16 * 2 ** 20;
+
+/** The limits of RACELAB_MAX_EXPANDED_BYTES and RACELAB_MAX_COMPRESSION_RATIO, else the defaults. */
+export function inflateLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): InflateLimits {
+  const read = (name: string, fallback: number) => {
+    const v = env[name];
+    if (v === undefined || v === "") return fallback;
+    const n = Number(v);
+    if (!Number.isSafeInteger(n) || n < 1) throw new DomainError("BAD_USER_INPUT", `${name}: expected a positive integer, got ${JSON.stringify(v)}`);
+    return n;
+  };
+  return {
+    maxBytes: read("RACELAB_MAX_EXPANDED_BYTES", DEFAULT_INFLATE_LIMITS.maxBytes),
+    maxRatio: read("RACELAB_MAX_COMPRESSION_RATIO", DEFAULT_INFLATE_LIMITS.maxRatio),
+  };
+}
+
 export interface Source {
   /** The name used in messages: the path as given, or `stdin`. */
   readonly display: string;
@@ -23,6 +54,7 @@ export interface Source {
   readonly gzip: boolean;
   /** Size of the file as stored (compressed size for gzip). */
   readonly size: number;
+  readonly inflate: InflateLimits;
   close(): Promise<void>;
 }
 
@@ -36,13 +68,19 @@ function invalid(message: string, cause?: unknown): DomainError {
 }
 
 /** Opens `file` (`-` = `stdin`) and checks what kind of bytes it holds. */
-export async function openSource(file: string, stdin: Readable = process.stdin, displayName?: string): Promise<Source> {
+export async function openSource(
+  file: string,
+  stdin: Readable = process.stdin,
+  displayName?: string,
+  inflate: InflateLimits = DEFAULT_INFLATE_LIMITS,
+  tmpRoot: string = os.tmpdir(),
+): Promise<Source> {
   let display = displayName ?? file;
   let filePath = file;
   let tmpDir: string | null = null;
   if (file === "-") {
     display = displayName ?? "stdin";
-    tmpDir = await mkdtemp(path.join(os.tmpdir(), "racelab-stdin-"));
+    tmpDir = await mkdtemp(path.join(tmpRoot, "racelab-stdin-"));
     filePath = path.join(tmpDir, "stdin");
     await pipeline(stdin, createWriteStream(filePath));
   }
@@ -67,7 +105,7 @@ export async function openSource(file: string, stdin: Readable = process.stdin, 
       throw invalid(`${display}: binary trace-cmd data; run \`trace-cmd report\` first`);
     }
     const gzip = head.subarray(0, 2).equals(GZIP_MAGIC);
-    const src: Source = { display, path: filePath, gzip, size, close };
+    const src: Source = { display, path: filePath, gzip, size, inflate, close };
     if (gzip) {
       // A gzipped trace.dat is still binary.
       for await (const chunk of readChunks(src)) {
@@ -100,7 +138,11 @@ export interface ReadPosition {
   bytes: number;
 }
 
-/** The content as Buffers (decompressed for gzip). A corrupt gzip stream is an INVALID_TRACE error. */
+/**
+ * The content as Buffers (decompressed for gzip). A corrupt gzip stream is an
+ * INVALID_TRACE error; one that inflates past `src.inflate` is refused
+ * (PAYLOAD_TOO_LARGE, naming the limit) as soon as it does.
+ */
 export async function* readChunks(src: Source, position?: ReadPosition): AsyncGenerator<Buffer> {
   const file = createReadStream(src.path, { highWaterMark: READ_CHUNK });
   if (!src.gzip) {
@@ -113,15 +155,29 @@ export async function* readChunks(src: Source, position?: ReadPosition): AsyncGe
   const gunzip = createGunzip({ chunkSize: READ_CHUNK });
   file.on("error", (err) => gunzip.destroy(err));
   file.pipe(gunzip);
+  const { maxBytes, maxRatio } = src.inflate;
+  let out = 0;
   try {
     for await (const chunk of gunzip as AsyncIterable<Buffer>) {
       if (position) position.bytes = file.bytesRead;
+      out += chunk.length;
+      if (out > maxBytes) {
+        throw new DomainError("PAYLOAD_TOO_LARGE", `${src.display}: decompresses to more than ${maxBytes} bytes (RACELAB_MAX_EXPANDED_BYTES)`);
+      }
+      if (out > RATIO_FROM && out > maxRatio * file.bytesRead) {
+        throw new DomainError(
+          "PAYLOAD_TOO_LARGE",
+          `${src.display}: decompresses more than ${maxRatio}:1 (${out} bytes from the first ${file.bytesRead}), not a text log (RACELAB_MAX_COMPRESSION_RATIO)`,
+        );
+      }
       yield chunk;
     }
   } catch (err) {
+    if (err instanceof DomainError) throw err;
     throw invalid(`${src.display}: corrupt gzip data: ${(err as Error).message}`, err);
   } finally {
     file.destroy();
+    gunzip.destroy();
   }
 }
 

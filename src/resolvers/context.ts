@@ -77,6 +77,8 @@ export interface ApiModule {
 
 export interface ApiDeps {
   readonly store: EventStore & SnapshotStore;
+  /** This process's spool folder (src/spool.ts): uploads and other temporary files. */
+  readonly spoolDir: string;
   readonly replay: ReplayService & Partial<ReplaySteps>;
   readonly importer: TraceImporter;
   readonly reference: ReferenceData;

@@ -20,6 +20,7 @@ import type { ApiDeps, ApiModule, ImportOptions, ReferenceData, TraceImporter } 
 import { exploreResolvers, exploreTypeDefs } from "./explore.ts";
 import { classroomModule } from "./exercises.ts";
 import type { Database } from "../db/connection.ts";
+import { processSpool } from "../spool.ts";
 import { FieldError } from "./errors.ts";
 import type { ImportResult, RaceInfo, ScenarioInfo } from "./models.ts";
 
@@ -40,16 +41,19 @@ function importResult(r: FtraceImportResult): ImportResult {
     events: report?.events ?? r.trace.version,
     lines: report?.lines ?? 0,
     skipped: report?.skipped ?? [],
+    // Reports stored before the totals existed kept every line.
+    skippedTotal: report?.skippedTotal ?? report?.skipped.length ?? 0,
     unmapped: report?.unmapped ?? {},
     gaps: report?.gaps ?? [],
+    gapsTotal: report?.gapsTotal ?? report?.gaps.length ?? 0,
     warningCounts: report?.warningCounts ?? {},
     unbound: report?.unbound ?? 0,
     duplicate: r.existing,
   };
 }
 
-/** The ftrace importer, reading files; text goes through a temporary file (the importer streams files). */
-export function ftraceImporter(store: EventStore): TraceImporter {
+/** The ftrace importer, reading files; text goes through a temporary file in the spool (the importer streams files). */
+export function ftraceImporter(store: EventStore, spoolDir: string): TraceImporter {
   const importPath = async (file: string, o: ImportOptions) =>
     importResult(
       await importFile(store, file, {
@@ -57,12 +61,13 @@ export function ftraceImporter(store: EventStore): TraceImporter {
         format: formatOption(o.format),
         skipInvalid: o.skipInvalid ?? false,
         ...(o.displayName ? { displayName: o.displayName } : {}),
+        tmpRoot: spoolDir,
       }),
     );
   return {
     importFile: importPath,
     importText: async (text, o) => {
-      const dir = await mkdtemp(path.join(os.tmpdir(), "racelab-import-"));
+      const dir = await mkdtemp(path.join(spoolDir, "import-"));
       try {
         // Without a name the importer names the trace after the file.
         const file = path.join(dir, "graphql-import");
@@ -128,14 +133,20 @@ export function allModules(store: EventStore & SnapshotStore & { readonly db: Da
   return [EXPLORE_MODULE, classroomModule(store.db, store)];
 }
 
+/**
+ * `dataDir`: whose spool holds this server's temporary files (`racelab serve`: the data folder;
+ * by default a folder in the system temp folder).
+ */
 export function createApiDeps(
   store: EventStore & SnapshotStore,
-  options: { seedsDir?: string; modules?: readonly ApiModule[] } = {},
+  options: { seedsDir?: string; modules?: readonly ApiModule[]; dataDir?: string } = {},
 ): ApiDeps {
+  const spoolDir = processSpool(options.dataDir ?? path.join(os.tmpdir(), "racelab"));
   return {
     store,
+    spoolDir,
     replay: createReplayService(store),
-    importer: ftraceImporter(store),
+    importer: ftraceImporter(store, spoolDir),
     reference: seedReference(options.seedsDir),
     modules: options.modules ?? [EXPLORE_MODULE],
   };

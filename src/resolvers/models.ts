@@ -93,8 +93,10 @@ export interface ImportResult {
   readonly events: number;
   readonly lines: number;
   readonly skipped: readonly number[];
+  readonly skippedTotal: number;
   readonly unmapped: Readonly<Record<string, number>>;
   readonly gaps: readonly number[];
+  readonly gapsTotal: number;
   readonly warningCounts: Readonly<Record<string, number>>;
   readonly unbound: number;
   /** The same content had been imported before: that trace, nothing written. */

@@ -6,7 +6,6 @@
  */
 import { createWriteStream, existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import type http from "node:http";
-import os from "node:os";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import busboy from "busboy";
@@ -30,7 +29,7 @@ export async function handleUpload(deps: ApiDeps, limits: ApiLimits, req: http.I
   await authorizeTraceWrite(await createRequestContext(deps, limits, { headers: headersOf(req) }), "upload");
   const declared = Number(req.headers["content-length"]);
   if (Number.isFinite(declared) && declared > limits.maxUploadBytes) throw tooLarge("upload", limits.maxUploadBytes);
-  const dir = mkdtempSync(path.join(os.tmpdir(), "racelab-upload-"));
+  const dir = mkdtempSync(path.join(deps.spoolDir, "upload-"));
   try {
     const params: Record<string, string> = Object.fromEntries(url.searchParams);
     const isMultipart = (req.headers["content-type"] ?? "").toLowerCase().startsWith("multipart/form-data");

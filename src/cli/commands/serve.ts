@@ -12,6 +12,8 @@ import { DomainError } from "../../errors.ts";
 import { openStore } from "../../events/pg-store.ts";
 import { allModules, createApiDeps } from "../../resolvers/deps.ts";
 import { buildServer, serverOptionsFromEnv } from "../../server.ts";
+import { defaultDataDir } from "../../db/data-dir.ts";
+import { sweepSpool } from "../../spool.ts";
 import type { StorelessContext } from "../command.ts";
 
 export const name = "serve";
@@ -94,7 +96,10 @@ export async function startServe(flags: ServeFlags, env: NodeJS.ProcessEnv = pro
   const options = { ...serverOptionsFromEnv(env), staticDir: flags.staticDir, maskInternalErrors: !debug };
   const store = await openStore({ url: env.DATABASE_URL || null });
   try {
-    const server = await buildServer(createApiDeps(store, { modules: allModules(store) }), options);
+    // What a killed server left in the spool goes now; this one's own spool is made on first use.
+    const dataDir = defaultDataDir(env);
+    sweepSpool(dataDir);
+    const server = await buildServer(createApiDeps(store, { modules: allModules(store), dataDir }), options);
     const { url, port } = await server.listen(flags.port, flags.host);
     let stopping: Promise<void> | null = null;
     return {
