@@ -78,6 +78,7 @@ const config = {
   enumValues: {
     ExerciseKind: "../exercises/types.ts#ExerciseKind",
     UserRole: "../auth/viewer.ts#UserRole",
+    FeedbackLevel: "../exercises/types.ts#FeedbackLevel",
   },
 };
 

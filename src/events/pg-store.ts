@@ -49,6 +49,7 @@ function traceInfo(t: TraceRow): TraceInfo {
     createdAt: t.createdAt,
     version: t.version,
     meta: (t.meta ?? null) as Record<string, unknown> | null,
+    owner: { courseId: t.courseId, userId: t.ownerId },
   };
 }
 
@@ -117,6 +118,8 @@ export class PgEventStore implements EventStore, SnapshotStore {
           sourceHash: trace.source.hash,
           format: trace.source.format,
           meta: trace.meta == null ? undefined : JSON.parse(JSON.stringify(trace.meta, bigintReplacer)),
+          courseId: trace.owner?.courseId ?? null,
+          ownerId: trace.owner?.userId ?? null,
         },
       });
       return traceInfo(row);
@@ -159,6 +162,16 @@ export class PgEventStore implements EventStore, SnapshotStore {
       );
       const trace = rows[0];
       if (!trace) return false;
+      // A trace behind an exercise stays (the foreign key would refuse it anyway): say which exercises.
+      const { rows: users } = await client.query<{ slug: string; course: string }>(
+        `SELECT e.slug, c.name AS course FROM exercise_traces et JOIN exercises e ON e.id = et.exercise_id JOIN courses c ON c.id = e.course_id
+         WHERE et.trace_id = $1 ORDER BY c.name, e.slug`,
+        [id],
+      );
+      if (users.length > 0) {
+        const named = users.map((u) => `${JSON.stringify(u.slug)} of course ${JSON.stringify(u.course)}`).join(", ");
+        throw new DomainError("CONFLICT", `trace ${id} is behind exercise${users.length > 1 ? "s" : ""} ${named}: delete ${users.length > 1 ? "them" : "it"} first`);
+      }
       // Its forks keep their prefix: what they share of this trace's own rows is copied into them,
       // and they are re-based on this trace's base (forks are flattened: base_seq > this base_seq).
       const own = trace.base_seq ?? 0;
@@ -208,8 +221,8 @@ export class PgEventStore implements EventStore, SnapshotStore {
         base = up[0].base_id;
       }
       await client.query(
-        `INSERT INTO traces (id, name, source_file, source_hash, format, meta, version, base_id, base_seq)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        `INSERT INTO traces (id, name, source_file, source_hash, format, meta, version, base_id, base_seq, course_id, owner_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
         [
           id,
           trace.name,
@@ -220,6 +233,8 @@ export class PgEventStore implements EventStore, SnapshotStore {
           atSeq,
           base,
           base ? atSeq : null,
+          trace.owner?.courseId ?? null,
+          trace.owner?.userId ?? null,
         ],
       );
     });
@@ -326,8 +341,17 @@ export class PgEventStore implements EventStore, SnapshotStore {
     const id = randomUUID();
     await this.transaction(`importing trace "${trace.name}"`, async (client) => {
       await client.query(
-        "INSERT INTO traces (id, name, source_file, source_hash, format, meta) VALUES ($1, $2, $3, $4, $5, $6)",
-        [id, trace.name, trace.source.file, trace.source.hash, trace.source.format, trace.meta == null ? null : JSON.stringify(trace.meta, bigintReplacer)],
+        "INSERT INTO traces (id, name, source_file, source_hash, format, meta, course_id, owner_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        [
+          id,
+          trace.name,
+          trace.source.file,
+          trace.source.hash,
+          trace.source.format,
+          trace.meta == null ? null : JSON.stringify(trace.meta, bigintReplacer),
+          trace.owner?.courseId ?? null,
+          trace.owner?.userId ?? null,
+        ],
       );
       const copy = new CopyWriter(client, id, copyRowsPerStatement(this.db));
       try {

@@ -22,12 +22,24 @@ export interface TraceInfo {
   readonly version: number;
   /** Import report or scenario metadata (JSON), if any. */
   readonly meta: Record<string, unknown> | null;
+  /** Who may write it (issue 11 course boundaries); both null for a trace made on the machine itself (CLI). */
+  readonly owner: TraceOwner;
 }
+
+/** The course whose instructors may write, fork and delete a trace, and the instructor who made it. */
+export interface TraceOwner {
+  readonly courseId: string | null;
+  readonly userId: string | null;
+}
+
+export const NO_OWNER: TraceOwner = Object.freeze({ courseId: null, userId: null });
 
 export interface NewTrace {
   readonly name: string;
   readonly source: TraceSource;
   readonly meta?: Record<string, unknown> | null;
+  /** Default: no owner (made on the machine). */
+  readonly owner?: TraceOwner;
 }
 
 /**

@@ -13,7 +13,7 @@ import { resolveRules } from "../rules/index.ts";
 import type { FixId } from "../rules/types.ts";
 import { RACE_IDS } from "../scenario/parse.ts";
 import type { RaceId } from "../replay/types.ts";
-import { EXERCISE_KINDS, QUESTION_ASKS, type ExerciseDef, type QuestionAsk, type TraceSource } from "./types.ts";
+import { EXERCISE_KINDS, FEEDBACK_LEVELS, QUESTION_ASKS, type ExerciseDef, type QuestionAsk, type TraceSource } from "./types.ts";
 
 /** Fix ids in DOMAIN §1 table order, and the race each cures. */
 export const FIX_IDS = ["delete-unused-bgs-mutex", "pin-chunks-during-trim", "retry-enoent-cache-writeout", "scrub-skip-removed-chunk"] as const satisfies readonly FixId[];
@@ -167,6 +167,8 @@ const base = {
   statement: nonEmpty,
   hints: z.array(nonEmpty, { error: "expected a list of hints" }).min(1, "give at least one hint"),
   trace: traceSource,
+  feedback: z.enum(FEEDBACK_LEVELS, { error: `expected one of ${FEEDBACK_LEVELS.join(", ")}` }).default("full"),
+  attempts: count.min(1, "allow at least one attempt").nullable().default(null),
 };
 
 const definitionSchema = z.discriminatedUnion(

@@ -7,6 +7,7 @@
  * gradebook never disagrees with the events.
  */
 import { checkName } from "../names.ts";
+import type { HidingExercise } from "../auth/traces.ts";
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import { DomainError } from "../errors.ts";
@@ -56,6 +57,8 @@ export interface ExerciseRow {
   readonly source: string;
   readonly createdBy: string | null;
   readonly createdAt: Date;
+  readonly archivedAt: Date | null;
+  readonly revealedAt: Date | null;
 }
 
 
@@ -159,15 +162,87 @@ export class PgClassroomStore {
     return rows.map(userRow);
   }
 
+  // ---- traces and the exercises on them ---------------------------------------------------------
+
+  /**
+   * The open exercises (neither revealed nor archived) that hide each of
+   * `traceIds`: exercises on the trace itself or on a trace it is a fork of
+   * (a fork shares its base's events).
+   */
+  async hidingExercises(traceIds: readonly string[]): Promise<Map<string, HidingExercise[]>> {
+    const out = new Map<string, HidingExercise[]>();
+    const ids = traceIds.filter(isUuid);
+    if (ids.length === 0) return out;
+    const { rows } = await this.db.pool.query<{ trace_id: string; exercise_id: string; slug: string; course_id: string; course_name: string; created_by: string | null }>(
+      `WITH RECURSIVE chain(trace_id, member) AS (
+         SELECT id, id FROM traces WHERE id = ANY($1::uuid[])
+         UNION ALL
+         SELECT chain.trace_id, t.base_id FROM chain JOIN traces t ON t.id = chain.member WHERE t.base_id IS NOT NULL
+       )
+       SELECT chain.trace_id, e.id AS exercise_id, e.slug, c.id AS course_id, c.name AS course_name, c.created_by
+       FROM chain JOIN exercise_traces et ON et.trace_id = chain.member
+       JOIN exercises e ON e.id = et.exercise_id AND e.archived_at IS NULL AND e.revealed_at IS NULL
+       JOIN courses c ON c.id = e.course_id
+       ORDER BY c.name, e.slug`,
+      [ids],
+    );
+    for (const r of rows) {
+      const list = out.get(r.trace_id) ?? [];
+      list.push({ exerciseId: r.exercise_id, slug: r.slug, course: { id: r.course_id, name: r.course_name, createdBy: r.created_by } });
+      out.set(r.trace_id, list);
+    }
+    return out;
+  }
+
   // ---- course exercises -------------------------------------------------------------------------
 
-  async createExercise(e: { courseId: string; slug: string; kind: string; title: string; source: string; createdBy: string | null }): Promise<ExerciseRow> {
+  /**
+   * A course's exercise and the stored traces it is made of, in one
+   * transaction: the traces are linked (hidden while it is open, kept while
+   * it exists), and one made on the machine (no course) becomes the course's.
+   */
+  async createExercise(
+    e: { courseId: string; slug: string; kind: string; title: string; source: string; createdBy: string | null },
+    traceIds: readonly string[] = [],
+  ): Promise<ExerciseRow> {
     try {
-      return await this.prisma.exercise.create({ data: { id: randomUUID(), ...e } });
+      return await this.prisma.$transaction(async (tx) => {
+        const row = await tx.exercise.create({ data: { id: randomUUID(), ...e } });
+        if (traceIds.length > 0) {
+          await tx.exerciseTrace.createMany({ data: traceIds.map((traceId) => ({ exerciseId: row.id, traceId })) });
+          await tx.trace.updateMany({ where: { id: { in: [...traceIds] }, courseId: null }, data: { courseId: e.courseId } });
+        }
+        return row;
+      });
     } catch (err) {
       if (isUniqueViolation(err)) throw new DomainError("CONFLICT", `the course has an exercise with id ${JSON.stringify(e.slug)} already`);
       throw databaseError(`creating exercise ${e.slug}`, err);
     }
+  }
+
+  /** Links an exercise made before links existed to its stored traces (nothing when they are linked). */
+  async linkExerciseTraces(exerciseId: string, traceIds: readonly string[]): Promise<void> {
+    if (traceIds.length === 0) return;
+    await this.prisma.exerciseTrace.createMany({ data: traceIds.map((traceId) => ({ exerciseId, traceId })), skipDuplicates: true });
+  }
+
+  /** Archives or reveals an exercise (a second time keeps the first time). */
+  async markExercise(id: string, mark: "archived" | "revealed"): Promise<ExerciseRow> {
+    const field = mark === "archived" ? "archivedAt" : "revealedAt";
+    const row = await this.prisma.exercise.findUnique({ where: { id } });
+    if (!row) throw new DomainError("NOT_FOUND", `no exercise ${JSON.stringify(id)}`);
+    return row[field] ? row : this.prisma.exercise.update({ where: { id }, data: { [field]: new Date() } });
+  }
+
+  /** Deletes an exercise with its students' submissions and gradebook rows; its traces are freed. */
+  async deleteExercise(id: string): Promise<void> {
+    await this.transaction(`deleting exercise ${id}`, async (client) => {
+      const { rows } = await client.query<{ course_id: string }>("DELETE FROM exercises WHERE id = $1 RETURNING course_id", [id]);
+      if (!rows[0]) throw new DomainError("NOT_FOUND", `no exercise ${JSON.stringify(id)}`);
+      // Submission streams name their exercise by id (the library's by slug): no foreign key to cascade.
+      await client.query("DELETE FROM submission_streams WHERE course_id = $1 AND exercise_id = $2", [rows[0].course_id, id]);
+      await client.query("DELETE FROM gradebook_entries WHERE course_id = $1 AND exercise_id = $2", [rows[0].course_id, id]);
+    });
   }
 
   async getExercise(id: string): Promise<ExerciseRow | null> {

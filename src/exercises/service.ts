@@ -7,7 +7,8 @@
 import { DomainError } from "../errors.ts";
 import type { Database } from "../db/connection.ts";
 import type { EventStore } from "../events/store.ts";
-import { canSeeKey, canSeeSubmission, isInstructor, isMember, requireInstructor, requireInstructorOf, requireUser, type CourseRef } from "../auth/policy.ts";
+import { canSeeKey, canSeeSubmission, isInstructor, isInstructorOf, isMember, requireInstructor, requireInstructorOf, requireUser, type CourseRef } from "../auth/policy.ts";
+import { readRefusal } from "../auth/traces.ts";
 import type { Viewer } from "../auth/viewer.ts";
 import { answerFromFields, type AnswerFields } from "./answers.ts";
 import { definitionFromTrace, type FromTraceOptions } from "./from-trace.ts";
@@ -16,7 +17,8 @@ import { EXERCISES_DIR, library, type Library } from "./library.ts";
 import { isUuid, PgClassroomStore, type CourseRow, type ExerciseRow, type UserRow } from "./pg-classroom.ts";
 import { hintsRevealed, rebuildGradebook, type GradebookEntry, type Stream, type StreamKey, type SubmissionEvent } from "./submissions.ts";
 import { storedTrace } from "./trace.ts";
-import type { Answer, Grade, LoadedExercise } from "./types.ts";
+import type { Answer, FeedbackLevel, Grade, LoadedExercise } from "./types.ts";
+import { studentGrade } from "./view.ts";
 import { loadDefinition } from "./verify.ts";
 import { gradebookCsv } from "./csv.ts";
 
@@ -25,7 +27,19 @@ export interface ExerciseHandle {
   readonly loaded: LoadedExercise;
   /** null for the library. */
   readonly course: CourseRow | null;
+  /** Gone from the students' lists; no more answers (the library: never). */
+  readonly archived: boolean;
+  /** Its trace readable by all again (the library's: always). */
+  readonly revealed: boolean;
 }
+
+export const libraryHandle = (loaded: LoadedExercise): ExerciseHandle => ({ loaded, course: null, archived: false, revealed: true });
+const courseHandle = (loaded: LoadedExercise, course: CourseRow, row: ExerciseRow): ExerciseHandle => ({
+  loaded,
+  course,
+  archived: row.archivedAt !== null,
+  revealed: row.revealedAt !== null,
+});
 
 export interface SubmissionView {
   /** `<stream id>:<seq>` */
@@ -97,7 +111,12 @@ export function createClassroom(deps: ClassroomDeps) {
   function loadRow(row: ExerciseRow, course: CourseRow): Promise<LoadedExercise> {
     let p = loadedCourseExercises.get(row.id);
     if (!p) {
-      p = loadDefinition(row.source, `exercise ${row.slug} of course ${course.name}`, { store, courseId: course.id, ref: row.id }).then((r) => r.exercise);
+      p = loadDefinition(row.source, `exercise ${row.slug} of course ${course.name}`, { store, courseId: course.id, ref: row.id }).then(async (r) => {
+        // An exercise made before exercises were linked to their traces gets its link now.
+        const stored = r.exercise.trace.storedId;
+        if (stored) await db.linkExerciseTraces(row.id, [stored]);
+        return r.exercise;
+      });
       loadedCourseExercises.set(row.id, p);
       p.catch(() => loadedCourseExercises.delete(row.id));
     }
@@ -123,13 +142,14 @@ export function createClassroom(deps: ClassroomDeps) {
   async function findExercise(viewer: Viewer, id: string): Promise<ExerciseHandle | null> {
     if (!isUuid(id)) {
       const l = (await lib()).get(id);
-      return l ? { loaded: l, course: null } : null;
+      return l ? libraryHandle(l) : null;
     }
     const row = await db.getExercise(id);
     if (!row) return null;
     const course = await db.getCourse(row.courseId);
     if (!course || !isMember(viewer, course)) return null;
-    return { loaded: await loadRow(row, course), course };
+    if (row.archivedAt && !isInstructorOf(viewer, course)) return null;
+    return courseHandle(await loadRow(row, course), course, row);
   }
 
   async function requireExercise(viewer: Viewer, id: string, what: string): Promise<ExerciseHandle> {
@@ -159,13 +179,29 @@ export function createClassroom(deps: ClassroomDeps) {
     }
   }
 
-  /** Without a course: the library (public). With one: the library and the course's own exercises. */
+  /**
+   * Without a course: the library (public). With one: the library and the
+   * course's own exercises (students: not the archived ones). One exercise
+   * that no longer loads is left out of the list, not the list's end.
+   */
   async function exercises(viewer: Viewer, courseIdOrName?: string | null): Promise<ExerciseHandle[]> {
-    const shared = (await lib()).exercises.map((loaded) => ({ loaded, course: null }));
+    const shared = (await lib()).exercises.map(libraryHandle);
     if (courseIdOrName === undefined || courseIdOrName === null) return shared;
     const course = await visibleCourse(viewer, courseIdOrName, "exercises");
-    const own = await Promise.all((await db.listExercises(course.id)).map(async (row) => ({ loaded: await loadRow(row, course), course })));
-    return [...shared, ...own];
+    const rows = (await db.listExercises(course.id)).filter((row) => !row.archivedAt || isInstructorOf(viewer, course));
+    const own = await Promise.all(rows.map((row) => loadRow(row, course).then((loaded) => courseHandle(loaded, course, row), () => null)));
+    return [...shared, ...own.filter((h): h is ExerciseHandle => h !== null)];
+  }
+
+  /** A course exercise its instructor changes: archive, reveal, delete. */
+  async function instructedExercise(viewer: Viewer, id: string, what: string): Promise<{ row: ExerciseRow; course: CourseRow }> {
+    requireInstructor(viewer, what);
+    const row = isUuid(id) ? await db.getExercise(id) : null;
+    if (!row) throw new DomainError(isUuid(id) ? "NOT_FOUND" : "BAD_USER_INPUT", isUuid(id) ? `${what}: no exercise ${JSON.stringify(id)}` : `${what}: ${JSON.stringify(id)} is a library exercise (a file of seeds/exercises): only a course's own exercises change`);
+    const course = await db.getCourse(row.courseId);
+    if (!course || !isMember(viewer, course)) throw new DomainError("NOT_FOUND", `${what}: no exercise ${JSON.stringify(id)}`);
+    requireInstructorOf(viewer, course, what);
+    return { row, course };
   }
 
   async function createExercise(viewer: Viewer, courseIdOrName: string, source: string): Promise<ExerciseHandle> {
@@ -174,10 +210,21 @@ export function createClassroom(deps: ClassroomDeps) {
     if (source.length > 1_000_000) throw new DomainError("PAYLOAD_TOO_LARGE", "definition: larger than 1 MB");
     // Validated and key-checked before anything is stored.
     const { exercise } = await loadDefinition(source, "definition", { store, courseId: course.id });
-    const row = await db.createExercise({ courseId: course.id, slug: exercise.def.id, kind: exercise.def.kind, title: exercise.def.title, source, createdBy: u.id });
+    const stored = exercise.trace.storedId;
+    if (stored) await requireReadable(viewer, stored, "createExercise");
+    const row = await db.createExercise(
+      { courseId: course.id, slug: exercise.def.id, kind: exercise.def.kind, title: exercise.def.title, source, createdBy: u.id },
+      stored ? [stored] : [],
+    );
     const loaded: LoadedExercise = { ...exercise, ref: row.id, origin: `exercise ${row.slug} of course ${course.name}` };
     loadedCourseExercises.set(row.id, Promise.resolve(loaded));
-    return { loaded, course };
+    return courseHandle(loaded, course, row);
+  }
+
+  /** An exercise may not be built on a trace its author may not read (another course's open exercise). */
+  async function requireReadable(viewer: Viewer, traceId: string, what: string): Promise<void> {
+    const why = readRefusal(viewer, (await db.hidingExercises([traceId])).get(traceId) ?? []);
+    if (why !== null) throw new DomainError("FORBIDDEN", `${what}: ${why}`);
   }
 
   /** The live gradebook of a course (instructors). */
@@ -208,6 +255,28 @@ export function createClassroom(deps: ClassroomDeps) {
     exercise: findExercise,
     requireExercise,
 
+    /** Archives a course exercise: students no longer see or answer it; its trace is readable again. */
+    async archiveExercise(viewer: Viewer, id: string): Promise<ExerciseHandle> {
+      const { row, course } = await instructedExercise(viewer, id, "archiveExercise");
+      const marked = await db.markExercise(row.id, "archived");
+      return courseHandle(await loadRow(marked, course), course, marked);
+    },
+
+    /** Reveals a course exercise: its trace becomes readable by everyone (answers still count). */
+    async revealExercise(viewer: Viewer, id: string): Promise<ExerciseHandle> {
+      const { row, course } = await instructedExercise(viewer, id, "revealExercise");
+      const marked = await db.markExercise(row.id, "revealed");
+      return courseHandle(await loadRow(marked, course), course, marked);
+    },
+
+    /** Deletes a course exercise with its submissions; its trace may be deleted afterwards. */
+    async deleteExercise(viewer: Viewer, id: string): Promise<string> {
+      const { row } = await instructedExercise(viewer, id, "deleteExercise");
+      await db.deleteExercise(row.id);
+      loadedCourseExercises.delete(row.id);
+      return row.id;
+    },
+
     canSeeKey: (viewer: Viewer, h: ExerciseHandle) => canSeeKey(viewer, courseRef(h.course)),
 
     async hint(viewer: Viewer, exerciseId: string, n: number): Promise<HintView> {
@@ -231,26 +300,51 @@ export function createClassroom(deps: ClassroomDeps) {
       return hintsRevealed((await db.readStream(streamKey(viewer, h))).events);
     },
 
-    /** Grades and records a student's answer. */
+    /**
+     * Grades and records a student's answer: not on an archived exercise,
+     * and no more than its attempts (counted in the stream the answer is
+     * appended to, at the version read: two answers at once cannot both be
+     * the last one). The grade returned is as the exercise's feedback shows it.
+     */
     async submit(viewer: Viewer, exerciseId: string, fields: AnswerFields, opts: { expectedVersion?: number | null } = {}): Promise<SubmissionView> {
       const u = requireUser(viewer, "submitAnswer");
       if (u.role !== "student") throw new DomainError("FORBIDDEN", "submitAnswer: only students submit answers (try one locally: racelab exercise try)");
       const h = await requireExercise(viewer, exerciseId, "submitAnswer");
+      if (h.archived) throw new DomainError("FORBIDDEN", `submitAnswer: exercise ${JSON.stringify(h.loaded.def.id)} is archived`);
       const answer = answerFromFields(h.loaded.def.kind, fields);
-      const grade = gradeAnswer(h.loaded, answer);
       const key = streamKey(u, h);
-      const r = await db.append(key, opts.expectedVersion ?? "any", [{ type: "answer_submitted", data: { answer, grade, exerciseHash: h.loaded.hash } }]);
+      const limit = h.loaded.def.attempts;
+      const event = (s: Stream): SubmissionEvent => {
+        const used = s.events.filter((e) => e.type === "answer_submitted").length;
+        if (limit !== null && used >= limit) throw new DomainError("FORBIDDEN", `submitAnswer: no attempts left (${used} of ${limit} used)`);
+        return { type: "answer_submitted", data: { answer, grade: gradeAnswer(h.loaded, answer), exerciseHash: h.loaded.hash } };
+      };
+      let streamId: string;
+      let seq: number;
+      if (opts.expectedVersion == null) {
+        const { stream, appended } = await appendFresh(key, event);
+        streamId = stream.id!;
+        seq = appended!.seq;
+      } else {
+        const r = await db.append(key, opts.expectedVersion, [event(await db.readStream(key))]);
+        streamId = r.streamId;
+        seq = r.events[0]!.seq;
+      }
       const stream = await db.readStream(key);
-      const subs = submissionsOf({ ...stream, id: r.streamId });
-      return subs.find((s) => s.seq === r.events[0]!.seq)!;
+      const sub = submissionsOf({ ...stream, id: streamId }).find((s) => s.seq === seq)!;
+      return { ...sub, grade: studentGrade(sub.grade, h.loaded.def.feedback) };
     },
 
-    /** The viewer's own submissions (students; instructors have none). */
+    /** The viewer's own submissions (students; instructors have none), their grades as each exercise's feedback shows them. */
     async mySubmissions(viewer: Viewer, exerciseId?: string | null): Promise<SubmissionView[]> {
       const u = requireUser(viewer, "mySubmissions");
       if (u.role !== "student") return [];
       const streams = await db.listStreams({ courseId: u.courseId, userId: u.id, ...(exerciseId ? { exerciseId } : {}) });
-      return streams.flatMap((s) => submissionsOf(s as Stream & { id: string }));
+      const levels = new Map<string, FeedbackLevel>();
+      for (const s of streams) {
+        if (!levels.has(s.exerciseId)) levels.set(s.exerciseId, (await findExercise(viewer, s.exerciseId))?.loaded.def.feedback ?? "verdict");
+      }
+      return streams.flatMap((s) => submissionsOf(s as Stream & { id: string }).map((sub) => ({ ...sub, grade: studentGrade(sub.grade, levels.get(s.exerciseId)!) })));
     },
 
     /** Every submission of a course (instructors of the course). */
@@ -269,7 +363,10 @@ export function createClassroom(deps: ClassroomDeps) {
       if (!stream || stream.id === null) return null;
       const course = await db.getCourse(stream.courseId);
       if (!course || !canSeeSubmission(viewer, stream.userId, course)) return null;
-      return submissionsOf(stream as Stream & { id: string }).find((s) => s.seq === Number(m[2])) ?? null;
+      const sub = submissionsOf(stream as Stream & { id: string }).find((s) => s.seq === Number(m[2])) ?? null;
+      if (!sub || isInstructorOf(viewer, course)) return sub;
+      const level = (await findExercise(viewer, stream.exerciseId))?.loaded.def.feedback ?? "verdict";
+      return { ...sub, grade: studentGrade(sub.grade, level) };
     },
 
     /** A user, for Submission.student: the user themself or an instructor of their course. */

@@ -27,6 +27,7 @@ function fromScenario(sc: Scenario, label: string): ExerciseTrace {
     actors: sc.actors.filter((a) => used.has(a.pid)).map((a) => ({ name: a.name, pid: a.pid, comm: a.comm, role: a.role })),
     names: sc.names,
     label,
+    storedId: null,
   };
 }
 
@@ -68,18 +69,18 @@ export async function loadTrace(p: ParsedDefinition, opts: { seedsDir?: string; 
       if (!t) throw definitionError(p.file, where, "trace.stored", `no trace ${JSON.stringify(src.trace)}`);
       if (src.upTo > t.version) throw definitionError(p.file, p.locate(["trace", "upTo"]), "trace.upTo", `trace ${t.name} has ${t.version} events, not ${src.upTo}`);
       if (src.upTo === 0) throw definitionError(p.file, p.locate(["trace", "upTo"]), "trace.upTo", "an exercise needs at least one event");
-      return storedTrace(await opts.store.read(t.id, { from: 1, to: src.upTo }), t.name);
+      return storedTrace(await opts.store.read(t.id, { from: 1, to: src.upTo }), t.name, t.id);
     }
   }
 }
 
 /** A stored trace as an exercise sees it: actors are named by their pids. */
-export function storedTrace(events: readonly RaceEvent[], label: string): ExerciseTrace {
+export function storedTrace(events: readonly RaceEvent[], label: string, storedId: string | null = null): ExerciseTrace {
   const actors = new Map<number, ExerciseActor>();
   for (const e of events) {
     if (!actors.has(e.origin.pid)) actors.set(e.origin.pid, { name: String(e.origin.pid), pid: e.origin.pid, comm: e.origin.comm, role: null });
   }
-  return { events, actors: [...actors.values()], names: [], label };
+  return { events, actors: [...actors.values()], names: [], label, storedId };
 }
 
 // ---- listing -------------------------------------------------------------------------------

@@ -64,7 +64,19 @@ interface DefinitionBase {
   /** Revealed one at a time, in order. */
   readonly hints: readonly string[];
   readonly trace: TraceSource;
+  /** How much a student's submission tells (default `full`): less makes guessing — bisecting a seq — cost attempts. */
+  readonly feedback: FeedbackLevel;
+  /** Most answers a student may submit (null: no limit). */
+  readonly attempts: number | null;
 }
+
+/**
+ * What a student's grade shows: `full` (summary, each criterion with its
+ * detail, the replays), `checks` (which criteria are right, no detail, no
+ * replays), `verdict` (right or not, nothing more).
+ */
+export const FEEDBACK_LEVELS = ["full", "checks", "verdict"] as const;
+export type FeedbackLevel = (typeof FEEDBACK_LEVELS)[number];
 
 export interface SpotTheRaceDef extends DefinitionBase {
   readonly kind: "spot-the-race";
@@ -111,6 +123,8 @@ export interface ExerciseTrace extends Pick<Scenario, "events" | "names"> {
   readonly actors: readonly ExerciseActor[];
   /** For messages: the scenario name, `inline`, or the stored trace's name. */
   readonly label: string;
+  /** The stored trace's id (`trace: stored`): hidden while the exercise is open, kept while it exists. */
+  readonly storedId: string | null;
 }
 
 /** A definition with its trace loaded and its key checked against the replay. */

@@ -11,7 +11,25 @@ import { FIX_IDS } from "./definition.ts";
 import { gradeAnswer, smallestCleanSets, stateAtStep, unpatchedReplay } from "./grade.ts";
 import { answerType, questionText, trueAnswer } from "./questions.ts";
 import { formatArgs, listing, programs, type ListedStep } from "./trace.ts";
-import type { AnswerType, ExerciseKind, LoadedExercise, PredictTheStateDef, QuestionAsk } from "./types.ts";
+import type { AnswerType, ExerciseKind, FeedbackLevel, Grade, LoadedExercise, PredictTheStateDef, QuestionAsk } from "./types.ts";
+
+/**
+ * A grade as a student may see it under the exercise's feedback level: the
+ * finer the feedback, the cheaper guessing (bisecting a seq on "the state
+ * goes wrong later"). `expected` stays for instructors' views alone.
+ */
+export function studentGrade(g: Grade, level: FeedbackLevel): Grade {
+  switch (level) {
+    case "full":
+      return g;
+    case "checks": {
+      const wrong = g.checks.filter((c) => !c.ok).map((c) => c.name);
+      return { ...g, summary: g.correct ? "right" : `not yet: ${wrong.join(" and ")} wrong`, checks: g.checks.map((c) => ({ ...c, detail: "" })), replays: [] };
+    }
+    case "verdict":
+      return { ...g, score: g.correct ? 1 : 0, summary: g.correct ? "right" : "not yet", checks: [], replays: [] };
+  }
+}
 
 export interface ProgramView {
   readonly actor: string;

@@ -19,7 +19,7 @@
 import path from "node:path";
 import type { Readable } from "node:stream";
 import { DomainError } from "../errors.ts";
-import type { EventStore, TraceInfo } from "../events/store.ts";
+import type { EventStore, TraceInfo, TraceOwner } from "../events/store.ts";
 import type { RaceEvent } from "../events/types.ts";
 import type { FormatOption } from "./detect.ts";
 import { InvalidLineError, TraceImporter } from "./importer.ts";
@@ -55,6 +55,8 @@ export interface ImportOptions {
   readonly inflate?: InflateLimits;
   /** Where temporary files go (stdin's copy, spilled events; default: the system temp folder). */
   readonly tmpRoot?: string;
+  /** Who the new trace belongs to (default: nobody, made on the machine). */
+  readonly owner?: TraceOwner;
 }
 
 export interface ImportProgress {
@@ -171,7 +173,7 @@ async function importPass(
     // Format is known once the first content line is read: the generator reads ahead to it.
     const stream = await primed(batches);
     source.format = importer.format ?? "ftrace";
-    const trace = await store.importTrace({ name, source, meta }, stream, async (tx) => {
+    const trace = await store.importTrace({ name, source, meta, ...(opts.owner ? { owner: opts.owner } : {}) }, stream, async (tx) => {
       const known = await tx.traceWithHash(source.hash!);
       if (known && isEarlier(known, opts)) throw new KnownContent(known.id);
     });

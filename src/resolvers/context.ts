@@ -4,7 +4,7 @@
  * DataLoaders and the limits in force. Resolvers only see these interfaces; no
  * SQL and no Prisma here (STYLE.md 6).
  */
-import type { EventStore, NewTrace, SnapshotStore, TraceInfo } from "../events/store.ts";
+import { NO_OWNER, type EventStore, type NewTrace, type SnapshotStore, type TraceInfo, type TraceOwner } from "../events/store.ts";
 import type { Finding, ReplayService, StateChange } from "../replay/types.ts";
 import type { FixInfo, ImportResult, RaceInfo, ScenarioInfo } from "./models.ts";
 import { createLoaders, type Loaders } from "./loaders.ts";
@@ -16,6 +16,8 @@ export interface ImportOptions {
   readonly skipInvalid?: boolean;
   /** The file name the client knows (an upload's), for messages and the trace's source; not a server path. */
   readonly displayName?: string | null;
+  /** Who the new trace belongs to (default: nobody, as if made on the machine). */
+  readonly owner?: TraceOwner;
 }
 
 /** The importer as the API uses it (issue 4): an ftrace/JSON-lines log into a stored trace. */
@@ -56,6 +58,30 @@ export interface RequestInfo {
 }
 
 /**
+ * Who may read and write which trace, for one request: the classroom decides
+ * (src/auth/traces.ts); without it, a server is one person's own and
+ * everyone may do everything (`OPEN_ACCESS`).
+ */
+export interface TraceAccess {
+  /** For each of `traces` this request may not read, why (the message of its FORBIDDEN). */
+  refusals(traces: readonly TraceInfo[]): Promise<ReadonlyMap<string, string>>;
+  /**
+   * Throws (UNAUTHENTICATED, FORBIDDEN) unless this request may make the
+   * write `what` names: with `trace` null, any trace write at all (checked
+   * before a body is read); with a trace, a write to that one.
+   */
+  authorizeWrite(what: string, trace: TraceInfo | null): Promise<void>;
+  /** Who a trace this request creates belongs to. */
+  newOwner(): TraceOwner;
+}
+
+export const OPEN_ACCESS: TraceAccess = Object.freeze({
+  refusals: async () => new Map<string, string>(),
+  authorizeWrite: async () => {},
+  newOwner: () => NO_OWNER,
+});
+
+/**
  * A part of the API defined beside the core schema (the explorer, the
  * classroom): SDL that extends it, its resolvers, what it adds to each
  * request's context (e.g. the viewer of a bearer token), and the cost
@@ -68,11 +94,10 @@ export interface ApiModule {
   readonly context?: (request: RequestInfo) => Promise<Record<string, unknown>> | Record<string, unknown>;
   readonly fieldWeights?: Readonly<Record<string, number>>;
   /**
-   * Refuses (throws) a write to the trace store — import, append, fork,
-   * delete, upload — that this request may not make. `ctx` is the request's
-   * context (with what every module's `context` added); `what` names the write.
+   * The trace access of a request (one module may give it): `ctx` is the
+   * request's context, with what every module's `context` added.
    */
-  readonly authorizeTraceWrite?: (ctx: Readonly<Record<string, unknown>>, what: string) => Promise<void> | void;
+  readonly traceAccess?: (ctx: Readonly<Record<string, unknown>>) => TraceAccess;
 }
 
 export interface ApiDeps {
@@ -124,18 +149,18 @@ export const DEFAULT_LIMITS: ApiLimits = {
 export interface RequestContext extends ApiDeps {
   readonly loaders: Loaders;
   readonly limits: ApiLimits;
+  readonly traceAccess: TraceAccess;
 }
 
 /**
  * A fresh context per request (HTTP) or per subscription (graphql-ws):
- * loaders cache per request only; modules add their fields.
+ * loaders cache per request only (and read only what the request may read);
+ * modules add their fields.
  */
-/** Runs every module's `authorizeTraceWrite`: GraphQL's trace mutations and POST /upload call it before writing. */
-export async function authorizeTraceWrite(ctx: RequestContext, what: string): Promise<void> {
-  for (const m of ctx.modules ?? []) await m.authorizeTraceWrite?.(ctx as unknown as Record<string, unknown>, what);
-}
-
 export async function createRequestContext(deps: ApiDeps, limits: ApiLimits, request: RequestInfo = { headers: {} }): Promise<RequestContext> {
-  const extra = await Promise.all((deps.modules ?? []).map((m) => m.context?.(request) ?? {}));
-  return Object.assign({}, ...extra, deps, { limits, loaders: createLoaders(deps) }) as RequestContext;
+  const modules = deps.modules ?? [];
+  const extra = await Promise.all(modules.map((m) => m.context?.(request) ?? {}));
+  const base: Record<string, unknown> = Object.assign({}, ...extra, deps, { limits });
+  const traceAccess = modules.find((m) => m.traceAccess)?.traceAccess?.(base) ?? OPEN_ACCESS;
+  return Object.assign(base, { traceAccess, loaders: createLoaders(deps, traceAccess) }) as unknown as RequestContext;
 }

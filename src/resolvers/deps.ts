@@ -61,6 +61,7 @@ export function ftraceImporter(store: EventStore, spoolDir: string): TraceImport
         format: formatOption(o.format),
         skipInvalid: o.skipInvalid ?? false,
         ...(o.displayName ? { displayName: o.displayName } : {}),
+        ...(o.owner ? { owner: o.owner } : {}),
         tmpRoot: spoolDir,
       }),
     );

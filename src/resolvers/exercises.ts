@@ -19,7 +19,8 @@ import type { Database } from "../db/connection.ts";
 import type { EventStore } from "../events/store.ts";
 import { viewerFromToken } from "../auth/viewer.ts";
 import { classroomFor } from "../exercises/service.ts";
-import type { ApiModule } from "./context.ts";
+import type { ApiModule, TraceAccess } from "./context.ts";
+import { ownerOfNew, readRefusal, writeRefusal } from "../auth/traces.ts";
 import { toGraphQLError } from "./errors.ts";
 import { canSeeKey, isInstructor, isInstructorOf, requireInstructor, requireTraceWriter } from "../auth/policy.ts";
 import type { Viewer } from "../auth/viewer.ts";
@@ -29,6 +30,7 @@ import { keyView, publicView, type ExerciseView } from "../exercises/view.ts";
 import type {
   CourseResolvers,
   ExerciseKindResolvers,
+  FeedbackLevelResolvers,
   ExerciseResolvers,
   HintResolvers,
   MutationResolvers,
@@ -89,7 +91,12 @@ const Mutation: MutationResolvers<ClassroomContext> = {
   createExercise: (_p, { course, definition }, { viewer, classroom }) => classroom.createExercise(viewer, course, definition),
   createExerciseFromTrace: (_p, { course, trace, kind, options }, { viewer, classroom }) =>
     classroom.createExerciseFromTrace(viewer, course, trace, { ...options, kind }),
+  archiveExercise: (_p, { id }, { viewer, classroom }) => classroom.archiveExercise(viewer, id),
+  revealExercise: (_p, { id }, { viewer, classroom }) => classroom.revealExercise(viewer, id),
+  deleteExercise: (_p, { id }, { viewer, classroom }) => classroom.deleteExercise(viewer, id),
 };
+
+const FeedbackLevel: Required<FeedbackLevelResolvers> = { FULL: "full", CHECKS: "checks", VERDICT: "verdict" };
 
 const Viewer: ViewerResolvers<ClassroomContext> = {
   id: (v) => v.id,
@@ -118,6 +125,11 @@ const User: UserResolvers<ClassroomContext> = {
 const Exercise: ExerciseResolvers<ClassroomContext> = {
   id: (h) => h.loaded.ref,
   course: (h) => h.course,
+  archived: (h) => h.archived,
+  revealed: (h) => h.revealed || h.archived,
+  feedback: (h) => h.loaded.def.feedback,
+  attempts: (h) => h.loaded.def.attempts,
+  attemptsUsed: async (h, _a, { viewer, classroom }) => (viewer.kind === "user" ? (await classroom.mySubmissions(viewer, h.loaded.ref)).length : 0),
   kind: (h) => h.loaded.def.kind,
   title: (h) => h.loaded.def.title,
   statement: (h) => h.loaded.def.statement,
@@ -190,6 +202,7 @@ export const exercisesResolvers: Resolvers<ClassroomContext> = {
   Submission,
   ExerciseKind,
   UserRole,
+  FeedbackLevel,
 };
 
 /** Fields that replay (grading, key checks) or fold many events. */
@@ -201,6 +214,29 @@ export const EXERCISES_FIELD_WEIGHTS: Readonly<Record<string, number>> = {
   "Course.gradebook": 50,
   "Exercise.key": 20,
 };
+
+/** Course boundaries of the trace store for one viewer (src/auth/traces.ts), over the classroom's tables. */
+export function classroomTraceAccess(viewer: Viewer, accounts: PgClassroomStore): TraceAccess {
+  return {
+    async refusals(traces) {
+      const out = new Map<string, string>();
+      const hiding = await accounts.hidingExercises(traces.map((t) => t.id));
+      for (const [traceId, exercises] of hiding) {
+        const why = readRefusal(viewer, exercises);
+        if (why !== null) out.set(traceId, why);
+      }
+      return out;
+    },
+    async authorizeWrite(what, trace) {
+      if (!isInstructor(viewer)) requireTraceWriter(viewer, await accounts.hasUsers(), what);
+      if (trace === null) return;
+      const course = trace.owner.courseId === null ? null : await accounts.getCourse(trace.owner.courseId);
+      const why = writeRefusal(viewer, trace.owner, course);
+      if (why !== null) throw new DomainError("FORBIDDEN", `${what}: ${why}`);
+    },
+    newOwner: () => ownerOfNew(viewer),
+  };
+}
 
 /**
  * The classroom as a module of the API: its SDL and resolvers, and for each
@@ -219,10 +255,7 @@ export function classroomModule(
     typeDefs: exercisesTypeDefs,
     resolvers: exercisesResolvers,
     fieldWeights: EXERCISES_FIELD_WEIGHTS,
-    authorizeTraceWrite: async (ctx, what) => {
-      const { viewer } = ctx as unknown as ClassroomContext;
-      if (!isInstructor(viewer)) requireTraceWriter(viewer, await accounts.hasUsers(), what);
-    },
+    traceAccess: (ctx) => classroomTraceAccess((ctx as unknown as ClassroomContext).viewer, accounts),
     context: async (request) => {
       try {
         return { viewer: await viewerFromToken(db, request.headers.authorization), classroom } satisfies ClassroomContext;

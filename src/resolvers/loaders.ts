@@ -7,7 +7,8 @@ import DataLoader from "dataloader";
 import type { TraceInfo } from "../events/store.ts";
 import type { StoredEvent } from "../events/types.ts";
 import type { CheckReport } from "../replay/types.ts";
-import type { ApiDeps } from "./context.ts";
+import { DomainError } from "../errors.ts";
+import type { ApiDeps, TraceAccess } from "./context.ts";
 
 export interface EventKey {
   readonly traceId: string;
@@ -20,7 +21,7 @@ export interface CheckKey {
 }
 
 export interface Loaders {
-  /** By trace id or name (as `findTrace`). */
+  /** By trace id or name (as `findTrace`); a trace the request may not read is a FORBIDDEN error. */
   readonly trace: DataLoader<string, TraceInfo | null>;
   readonly event: DataLoader<EventKey, StoredEvent | null, string>;
   readonly check: DataLoader<CheckKey, CheckReport, string>;
@@ -29,14 +30,23 @@ export interface Loaders {
 /** Reading a span this much longer than the number of wanted events is still cheaper than one read each. */
 const SPAN_SLACK = 64;
 
-export function createLoaders(deps: ApiDeps): Loaders {
+export function createLoaders(deps: ApiDeps, access: TraceAccess): Loaders {
   const { store, replay } = deps;
 
   const trace = new DataLoader<string, TraceInfo | null>(async (keys) => {
-    if (keys.length === 1) return [await store.findTrace(keys[0]!)];
-    // Several at once: one listing resolves every id; names (rare) go one by one.
-    const byId = new Map((await store.listTraces()).map((t) => [t.id, t]));
-    return Promise.all(keys.map(async (k) => byId.get(k) ?? (await store.findTrace(k))));
+    let found: (TraceInfo | null)[];
+    if (keys.length === 1) found = [await store.findTrace(keys[0]!)];
+    else {
+      // Several at once: one listing resolves every id; names (rare) go one by one.
+      const byId = new Map((await store.listTraces()).map((t) => [t.id, t]));
+      found = await Promise.all(keys.map(async (k) => byId.get(k) ?? (await store.findTrace(k))));
+    }
+    // Every path to a trace (by argument, fork origin, append result) goes through here: one read check.
+    const refused = await access.refusals(found.filter((t): t is TraceInfo => t !== null));
+    return found.map((t) => {
+      const why = t ? refused.get(t.id) : undefined;
+      return why === undefined ? t : new DomainError("FORBIDDEN", why);
+    });
   });
 
   const event = new DataLoader<EventKey, StoredEvent | null, string>(

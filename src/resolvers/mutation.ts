@@ -8,7 +8,6 @@ import { decodeEvent, EventValidationError } from "../events/catalog.ts";
 import type { NewTrace } from "../events/store.ts";
 import type { RaceEvent } from "../events/types.ts";
 import type { EventInput, MutationResolvers } from "./generated.ts";
-import { authorizeTraceWrite } from "./context.ts";
 import { FieldError } from "./errors.ts";
 import { forgetTrace, requireTrace, seqArg } from "./shared.ts";
 
@@ -29,16 +28,17 @@ export function decodeInputs(events: readonly EventInput[]): RaceEvent[] {
 
 export const mutationResolvers: MutationResolvers = {
   importTrace: async (_root, { name, text, format, skipInvalid }, ctx) => {
-    await authorizeTraceWrite(ctx, "Mutation.importTrace");
+    await ctx.traceAccess.authorizeWrite("Mutation.importTrace", null);
     if (name != null && name.trim() === "") throw new FieldError("name", "must not be empty");
-    const report = await ctx.importer.importText(text, { name, format, skipInvalid: skipInvalid ?? false });
+    const report = await ctx.importer.importText(text, { name, format, skipInvalid: skipInvalid ?? false, owner: ctx.traceAccess.newOwner() });
     ctx.loaders.trace.prime(report.trace.id, report.trace);
     return report;
   },
 
   appendEvents: async (_root, args, ctx) => {
-    await authorizeTraceWrite(ctx, "Mutation.appendEvents");
+    await ctx.traceAccess.authorizeWrite("Mutation.appendEvents", null);
     const trace = await requireTrace(ctx, args.trace);
+    await ctx.traceAccess.authorizeWrite("Mutation.appendEvents", trace);
     if (args.expectedVersion < 0) throw new FieldError("expectedVersion", `${args.expectedVersion} is negative`);
     if (args.events.length === 0) throw new FieldError("events", "give at least one event");
     const events = decodeInputs(args.events);
@@ -56,8 +56,9 @@ export const mutationResolvers: MutationResolvers = {
   },
 
   forkTrace: async (_root, args, ctx) => {
-    await authorizeTraceWrite(ctx, "Mutation.forkTrace");
+    await ctx.traceAccess.authorizeWrite("Mutation.forkTrace", null);
     const origin = await requireTrace(ctx, args.trace);
+    await ctx.traceAccess.authorizeWrite("Mutation.forkTrace", origin);
     const atSeq = seqArg("atSeq", args.atSeq, origin);
     if (args.name.trim() === "") throw new FieldError("name", "must not be empty");
     // The fork keeps the origin's file and format but not its hash: re-importing that file finds the origin.
@@ -65,6 +66,7 @@ export const mutationResolvers: MutationResolvers = {
       name: args.name,
       source: { file: origin.source.file, hash: null, format: origin.source.format },
       meta: { forkedFrom: { trace: origin.id, name: origin.name, atSeq } },
+      owner: ctx.traceAccess.newOwner(),
     };
     const created = await ctx.store.forkTrace(origin.id, atSeq, fork);
     ctx.loaders.trace.prime(created.id, created);
@@ -72,8 +74,9 @@ export const mutationResolvers: MutationResolvers = {
   },
 
   deleteTrace: async (_root, args, ctx) => {
-    await authorizeTraceWrite(ctx, "Mutation.deleteTrace");
+    await ctx.traceAccess.authorizeWrite("Mutation.deleteTrace", null);
     const trace = await requireTrace(ctx, args.trace);
+    await ctx.traceAccess.authorizeWrite("Mutation.deleteTrace", trace);
     if (!(await ctx.store.deleteTrace(trace.id))) {
       throw new FieldError("trace", `no trace ${JSON.stringify(args.trace)}`, { code: "NOT_FOUND" });
     }

@@ -17,7 +17,9 @@ function traceCursorKey(t: TraceInfo): string {
 export const queryResolvers: QueryResolvers = {
   traces: async (_root, { first, after }, ctx) => {
     const size = pageSize(ctx, first);
-    const all = (await ctx.store.listTraces()).sort(
+    const listed = await ctx.store.listTraces();
+    const refused = await ctx.traceAccess.refusals(listed);
+    const all = listed.filter((t) => !refused.has(t.id)).sort(
       (a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
     );
     for (const t of all) ctx.loaders.trace.prime(t.id, t);

@@ -10,7 +10,7 @@ import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import busboy from "busboy";
 import { DomainError } from "../errors.ts";
-import { authorizeTraceWrite, createRequestContext, type ApiDeps, type ApiLimits, type ImportOptions } from "../resolvers/context.ts";
+import { createRequestContext, type ApiDeps, type ApiLimits, type ImportOptions } from "../resolvers/context.ts";
 import type { ImportResult } from "../resolvers/models.ts";
 import { boolParam, headersOf, sendJson, tooLarge } from "./http.ts";
 
@@ -26,7 +26,8 @@ export async function handleUpload(deps: ApiDeps, limits: ApiLimits, req: http.I
     throw new DomainError("BAD_USER_INPUT", "upload: send a non-simple Content-Type (e.g. application/octet-stream) or an X-Racelab-Upload header");
   }
   // Before a byte of the body is read: a refused client must not get to send a gigabyte first.
-  await authorizeTraceWrite(await createRequestContext(deps, limits, { headers: headersOf(req) }), "upload");
+  const ctx = await createRequestContext(deps, limits, { headers: headersOf(req) });
+  await ctx.traceAccess.authorizeWrite("upload", null);
   const declared = Number(req.headers["content-length"]);
   if (Number.isFinite(declared) && declared > limits.maxUploadBytes) throw tooLarge("upload", limits.maxUploadBytes);
   const dir = mkdtempSync(path.join(deps.spoolDir, "upload-"));
@@ -41,6 +42,7 @@ export async function handleUpload(deps: ApiDeps, limits: ApiLimits, req: http.I
       format: params.format || null,
       skipInvalid: boolParam(params.skipInvalid),
       displayName: path.basename(file),
+      owner: ctx.traceAccess.newOwner(),
     };
     const report: ImportResult = await deps.importer.importFile(file, options);
     // The fields of GraphQL's ImportReport (its trace as id, name, version).

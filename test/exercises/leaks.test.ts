@@ -198,6 +198,9 @@ test("students' work never becomes a trace, so the trace queries and the replay 
   const made = await rig.gql(`mutation($t: ID!) { createExerciseFromTrace(course: "os-2026", trace: $t, kind: SPOT_THE_RACE) { id } }`, { t: trace.id }, prof.token);
   expect(made.errors).toBeUndefined();
   await rig.gql(`mutation($e: ID!) { submitAnswer(exercise: $e, answer: { race: "scrub-vs-bg-deletion", seq: 7 }) { id } }`, { e: made.data.createExerciseFromTrace.id }, ada.token);
+  // While the exercise is open its trace is its instructors' only (boundaries.test.ts); revealed, it is anyone's.
+  expect((await rig.gql(`{ traces { totalCount } }`, {}, eve.token)).data.traces.totalCount).toBe(0);
+  expect((await rig.gql(`mutation($e: ID!) { revealExercise(id: $e) { revealed } }`, { e: made.data.createExerciseFromTrace.id }, prof.token)).errors).toBeUndefined();
   const ctx = await createRequestContext(rig.deps, DEFAULT_LIMITS, { headers: { authorization: `Bearer ${eve.token}` } });
   const it = await subscribe({
     schema: rig.schema,

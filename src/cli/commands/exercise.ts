@@ -16,7 +16,7 @@ import { parseAnswerText } from "../../exercises/answers.ts";
 import { gradeAnswer } from "../../exercises/grade.ts";
 import { EXERCISES_DIR, library } from "../../exercises/library.ts";
 import { isUuid, PgClassroomStore } from "../../exercises/pg-classroom.ts";
-import { createClassroom, type ClassroomService, type ExerciseHandle } from "../../exercises/service.ts";
+import { createClassroom, libraryHandle, type ClassroomService, type ExerciseHandle } from "../../exercises/service.ts";
 import type { Grade, LoadedExercise } from "../../exercises/types.ts";
 import { publicView, type ExerciseView } from "../../exercises/view.ts";
 import { openResources, parseCommandArgs } from "../command.ts";
@@ -35,10 +35,11 @@ export interface ExerciseCommandContext {
 export const name = "exercise";
 /** `list` and `show`/`try` of the library need no database; course commands open it themselves. */
 export const needsStore = false;
-export const summary = "classroom exercises: list, show, and try an answer (graded against the replay)";
+export const summary = "classroom exercises: list, show, and try an answer (graded against the replay); archive, reveal or delete a course's";
 export const usage = `racelab exercise list [--course C] [--json]
        racelab exercise show <id> [--hint N] [--json]
-       racelab exercise try <id> --answer ANSWER [--submit] [--json]`;
+       racelab exercise try <id> --answer ANSWER [--submit] [--json]
+       racelab exercise archive|reveal|delete <id> [--json]`;
 export const help = `${usage}
 
 list   the shared library (seeds/exercises); with --course, also the course's own
@@ -47,6 +48,11 @@ show   the statement, the trace (or the actors' programs, or the questions) and
        how to answer; --hint N also prints hint N (hints 1..N-1 first, one at a time)
 try    grades ANSWER against the replay and explains the grade; --submit also
        records it in your submission stream (students, with a token)
+archive  (instructors of its course, with a token) a course exercise leaves the
+       students' lists and takes no more answers; its trace is readable again
+reveal the exercise's trace becomes readable by all (while an exercise on a
+       stored trace is open only its course's instructors read that trace)
+delete the exercise with its submissions; its trace can then be deleted
 
 ANSWER, by kind (or JSON with the same fields):
   spot the race      race=balance-vs-unused-bg-deletion seq=8
@@ -158,7 +164,7 @@ async function findLocalOrCourse(ctx: ExerciseCommandContext, id: string, token:
   if (!isUuid(id)) {
     const l = (await library(ctx.libraryDir ?? EXERCISES_DIR)).get(id);
     if (!l) throw new DomainError("NOT_FOUND", `exercise: no exercise ${JSON.stringify(id)} in the library (racelab exercise list)`);
-    return { handle: { loaded: l, course: null }, s: null };
+    return { handle: libraryHandle(l), s: null };
   }
   const s = await session(ctx, token);
   try {
@@ -260,8 +266,28 @@ export async function run(argv: readonly string[], ctx: ExerciseCommandContext):
         await s?.close();
       }
     }
+    case "archive":
+    case "reveal":
+    case "delete": {
+      only(["json", "token"]);
+      const id = positionals[0];
+      if (!id || positionals.length > 1) throw new DomainError("BAD_USER_INPUT", `exercise ${sub}: give one exercise id (racelab exercise list --course C)`);
+      const s = await session(ctx, token);
+      try {
+        if (sub === "delete") {
+          const deleted = await s.classroom.deleteExercise(s.viewer, id);
+          out(ctx, json ? JSON.stringify({ deleted }) : `deleted exercise ${deleted} with its submissions`);
+        } else {
+          const h = sub === "archive" ? await s.classroom.archiveExercise(s.viewer, id) : await s.classroom.revealExercise(s.viewer, id);
+          out(ctx, json ? JSON.stringify({ id: h.loaded.ref, archived: h.archived, revealed: h.revealed || h.archived }) : `${sub === "archive" ? "archived" : "revealed"} exercise ${h.loaded.ref} (${printable(h.loaded.def.title)})`);
+        }
+        return 0;
+      } finally {
+        await s.close();
+      }
+    }
     default:
-      throw new DomainError("BAD_USER_INPUT", `exercise: unknown subcommand ${JSON.stringify(sub)} (list, show, try)`);
+      throw new DomainError("BAD_USER_INPUT", `exercise: unknown subcommand ${JSON.stringify(sub)} (list, show, try, archive, reveal, delete)`);
   }
 }
 
