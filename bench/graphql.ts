@@ -75,7 +75,8 @@ async function main(): Promise<void> {
       // One client, one request at a time: the replay's own cost against the whole HTTP round trip.
       const probe = Array.from({ length: 30 }, () => 1 + Math.floor(Math.random() * trace.version));
       t0 = performance.now();
-      for (const seq of probe) await deps.replay.stateAt(trace.id, seq, [RULES]);
+      const replay = createReplayService(store);
+      for (const seq of probe) await replay.stateAt(trace.id, seq, [RULES]);
       const direct = (performance.now() - t0) / probe.length;
       t0 = performance.now();
       for (const seq of probe) {

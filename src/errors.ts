@@ -11,6 +11,8 @@ export const ERROR_CODES = [
   "QUERY_TOO_COMPLEX",
   "UNAUTHENTICATED",
   "FORBIDDEN",
+  "BUDGET_EXCEEDED", // a job went over its wall time, heap or explored states
+  "TOO_MANY_REQUESTS", // a viewer's queue of heavy jobs is full
   "DATABASE", // connection or migration failure
   "INTERNAL",
 ] as const;

@@ -5,7 +5,7 @@
  *   - GET /graphql (html)     the GraphiQL IDE, bundled at build time, nothing from a CDN;
  *   - ws  /graphql            graphql-ws subscriptions (`replay`), same schema and limits (server/ws.ts);
  *   - POST /upload            large logs (multipart/form-data or a raw body), size capped (server/upload.ts);
- *   - GET /healthz            liveness;
+ *   - GET /healthz            liveness; /healthz/jobs: the job pool's counts;
  *   - GET /*                  the web page, when a static folder is given (server/static.ts).
  * Limits are checked before execution on both transports; every error leaves
  * through `resolvers/errors.ts`. `stop()` drains: in-flight requests finish,
@@ -76,6 +76,8 @@ export async function buildServer(deps: ApiDeps, options: ServerOptions = {}): P
       return handleUpload(deps, limits, req, res, url);
     }
     if (url.pathname === "/healthz") return sendJson(res, 200, { ok: true });
+    // What the heavy work is doing: running and queued jobs, jobs stopped over budget or for a client gone.
+    if (url.pathname === "/healthz/jobs") return sendJson(res, 200, deps.jobs.stats());
     if (options.staticDir && (method === "GET" || method === "HEAD") && serveStaticPage(res, options.staticDir, url.pathname, method)) return;
     sendError(res, new DomainError("NOT_FOUND", `no route ${method} ${url.pathname}`));
   }

@@ -14,6 +14,8 @@ import { attachEmbedded, type EmbeddedHandle } from "./embedded.ts";
 import { migrate, type MigrateResult } from "./migrate.ts";
 
 export interface Database {
+  /** How another connection reaches the same database (a worker thread, a `racelab worker`): with the embedded one's password. */
+  readonly url: string;
   readonly pool: pg.Pool;
   readonly prisma: PrismaClient;
   readonly kind: "server" | "embedded";
@@ -140,6 +142,10 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<Database> {
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   let closed = false;
   return {
+    get url() {
+      // The embedded server this process uses now (it may have re-attached to another owner).
+      return url ?? `postgresql://postgres:${encodeURIComponent(embedded!.password)}@${embedded!.host}:${embedded!.port}/postgres`;
+    },
     pool,
     prisma,
     kind: url ? "server" : "embedded",

@@ -155,6 +155,18 @@ export function reportObject(rep: ExploreReport) {
   };
 }
 
+/**
+ * The report as plain data, as a worker hands it back: the `--json` object
+ * with the naive count as a decimal string (it outgrows a number) and each
+ * bug with its diagram.
+ */
+export function reportWire(rep: ExploreReport) {
+  const json = reportObject(rep);
+  return { ...json, naive: json.naive.toString(), bugs: json.bugs.map((b, i) => ({ ...b, diagram: rep.bugs[i]!.diagram })) };
+}
+
+export type ExploreWire = ReturnType<typeof reportWire>;
+
 /** JSON text with bigints as exact JSON numbers. */
 export function toJsonText(v: unknown): string {
   const marks: string[] = [];

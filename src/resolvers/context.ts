@@ -4,10 +4,14 @@
  * DataLoaders and the limits in force. Resolvers only see these interfaces; no
  * SQL and no Prisma here (STYLE.md 6).
  */
-import { NO_OWNER, type EventStore, type NewTrace, type SnapshotStore, type TraceInfo, type TraceOwner } from "../events/store.ts";
-import type { Finding, ReplayService, StateChange } from "../replay/types.ts";
+import { NO_OWNER, type EventStore, type SnapshotStore, type TraceInfo, type TraceOwner } from "../events/store.ts";
+import type { JobOwner } from "../jobs/budgets.ts";
+import type { JobRequest, JobRunner } from "../jobs/runner.ts";
+import type { AppliedStep } from "../replay/steps.ts";
+import type { ReplayService } from "../replay/types.ts";
 import type { FixInfo, ImportResult, RaceInfo, ScenarioInfo } from "./models.ts";
 import { createLoaders, type Loaders } from "./loaders.ts";
+import { requestImporter, requestReplay } from "./jobs.ts";
 
 export interface ImportOptions {
   /** Trace name; default: from the file name. */
@@ -34,27 +38,21 @@ export interface ReferenceData {
   scenarios(): Promise<readonly ScenarioInfo[]>;
 }
 
-/** One applied event of a live replay, in application order. */
-export interface AppliedStep {
-  readonly seq: number;
-  readonly changes: readonly StateChange[];
-  readonly findings: readonly Finding[];
-  /** The event waits (its actor is blocked under these rules). */
-  readonly deferred: boolean;
-  /** Earlier deferred events that were applied (or dropped) in this step. */
-  readonly released: readonly number[];
-}
+export type { AppliedStep } from "../replay/steps.ts";
 
-/** Optional: a replay that can stream its steps (else the subscription diffs state step by step). */
+/** A replay that streams its steps (the `replay` subscription), `fromSeq..to`, in batches. */
 export interface ReplaySteps {
-  steps(traceId: string, rules: readonly string[], fromSeq: number, signal: AbortSignal): AsyncIterable<AppliedStep>;
+  steps(traceId: string, rules: readonly string[], fromSeq: number, to: number): AsyncIterable<AppliedStep>;
 }
-
 
 /** What a module may read of the request: HTTP headers, or a WebSocket's upgrade headers and connectionParams. */
 export interface RequestInfo {
   /** Lower-case names. */
   readonly headers: Readonly<Record<string, string | undefined>>;
+  /** The client's address (an anonymous client's jobs are accounted to it). */
+  readonly remoteAddress?: string;
+  /** Aborted when the client goes away: its heavy jobs stop. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -98,14 +96,16 @@ export interface ApiModule {
    * request's context, with what every module's `context` added.
    */
   readonly traceAccess?: (ctx: Readonly<Record<string, unknown>>) => TraceAccess;
+  /** Whom a request's heavy jobs are accounted to (its viewer): one module may say; else the request is its server's owner's. */
+  readonly jobOwner?: (ctx: Readonly<Record<string, unknown>>, request: RequestInfo) => Promise<JobOwner> | JobOwner;
 }
 
 export interface ApiDeps {
   readonly store: EventStore & SnapshotStore;
   /** This process's spool folder (src/spool.ts): uploads and other temporary files. */
   readonly spoolDir: string;
-  readonly replay: ReplayService & Partial<ReplaySteps>;
-  readonly importer: TraceImporter;
+  /** Where replays, explorations and imports run (src/jobs): worker threads on a server. */
+  readonly jobs: JobRunner;
   readonly reference: ReferenceData;
   readonly modules?: readonly ApiModule[];
 }
@@ -150,6 +150,11 @@ export interface RequestContext extends ApiDeps {
   readonly loaders: Loaders;
   readonly limits: ApiLimits;
   readonly traceAccess: TraceAccess;
+  /** The request's jobs: its owner's budget, stopped when the client goes away. */
+  readonly job: JobRequest;
+  /** The replay and the importer, as jobs of this request. */
+  readonly replay: ReplayService & ReplaySteps;
+  readonly importer: TraceImporter;
 }
 
 /**
@@ -162,5 +167,18 @@ export async function createRequestContext(deps: ApiDeps, limits: ApiLimits, req
   const extra = await Promise.all(modules.map((m) => m.context?.(request) ?? {}));
   const base: Record<string, unknown> = Object.assign({}, ...extra, deps, { limits });
   const traceAccess = modules.find((m) => m.traceAccess)?.traceAccess?.(base) ?? OPEN_ACCESS;
-  return Object.assign(base, { traceAccess, loaders: createLoaders(deps, traceAccess) }) as unknown as RequestContext;
+  const ownerOf = modules.find((m) => m.jobOwner)?.jobOwner;
+  const owner: JobOwner = ownerOf ? await ownerOf(base, request) : SERVER_OWNER;
+  const job: JobRequest = { owner, ...(request.signal ? { signal: request.signal } : {}) };
+  const replay = requestReplay(deps.jobs, job);
+  return Object.assign(base, {
+    traceAccess,
+    job,
+    replay,
+    importer: requestImporter(deps, job),
+    loaders: createLoaders(deps.store, replay, traceAccess),
+  }) as unknown as RequestContext;
 }
+
+/** A server without accounts is one person's own: its requests have an instructor's budget. */
+const SERVER_OWNER: JobOwner = Object.freeze({ key: "owner", role: "instructor" });

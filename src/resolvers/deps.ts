@@ -5,81 +5,23 @@
  * from this one function, so both exercise the same modules.
  */
 import { readFileSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { EventStore, SnapshotStore } from "../events/store.ts";
-import { importFile, type ImportResult as FtraceImportResult } from "../ftrace/import.ts";
+import { inlineRunner, type JobRunner } from "../jobs/runner.ts";
 import { RACE_OF_EFFECT } from "../projections/evolve.ts";
 import { createReplayService } from "../replay/service.ts";
 import type { RaceId } from "../replay/types.ts";
 import { FIXES } from "../rules/index.ts";
 import { loadScenarioFile, scenarioFiles, scenarioName, SEEDS_DIR } from "../scenario/load.ts";
 import { RACE_IDS } from "../scenario/parse.ts";
-import type { ApiDeps, ApiModule, ImportOptions, ReferenceData, TraceImporter } from "./context.ts";
+import type { ApiDeps, ApiModule, ReferenceData } from "./context.ts";
 import { exploreResolvers, exploreTypeDefs } from "./explore.ts";
 import { classroomModule } from "./exercises.ts";
 import type { Database } from "../db/connection.ts";
 import { processSpool } from "../spool.ts";
 import { FieldError } from "./errors.ts";
-import type { ImportResult, RaceInfo, ScenarioInfo } from "./models.ts";
-
-const FORMATS = ["auto", "ftrace", "trace-cmd", "jsonl"] as const;
-type Format = (typeof FORMATS)[number];
-
-function formatOption(format: string | null | undefined): Format {
-  const f = format ?? "auto";
-  if (!(FORMATS as readonly string[]).includes(f)) throw new FieldError("format", `unknown format ${JSON.stringify(f)} (use ${FORMATS.join(", ")})`);
-  return f as Format;
-}
-
-function importResult(r: FtraceImportResult): ImportResult {
-  const report = r.report;
-  return {
-    trace: r.trace,
-    format: report?.format ?? r.trace.source.format,
-    events: report?.events ?? r.trace.version,
-    lines: report?.lines ?? 0,
-    skipped: report?.skipped ?? [],
-    // Reports stored before the totals existed kept every line.
-    skippedTotal: report?.skippedTotal ?? report?.skipped.length ?? 0,
-    unmapped: report?.unmapped ?? {},
-    gaps: report?.gaps ?? [],
-    gapsTotal: report?.gapsTotal ?? report?.gaps.length ?? 0,
-    warningCounts: report?.warningCounts ?? {},
-    unbound: report?.unbound ?? 0,
-    duplicate: r.existing,
-  };
-}
-
-/** The ftrace importer, reading files; text goes through a temporary file in the spool (the importer streams files). */
-export function ftraceImporter(store: EventStore, spoolDir: string): TraceImporter {
-  const importPath = async (file: string, o: ImportOptions) =>
-    importResult(
-      await importFile(store, file, {
-        ...(o.name ? { name: o.name } : {}),
-        format: formatOption(o.format),
-        skipInvalid: o.skipInvalid ?? false,
-        ...(o.displayName ? { displayName: o.displayName } : {}),
-        ...(o.owner ? { owner: o.owner } : {}),
-        tmpRoot: spoolDir,
-      }),
-    );
-  return {
-    importFile: importPath,
-    importText: async (text, o) => {
-      const dir = await mkdtemp(path.join(spoolDir, "import-"));
-      try {
-        // Without a name the importer names the trace after the file.
-        const file = path.join(dir, "graphql-import");
-        await writeFile(file, text);
-        return await importPath(file, { displayName: "graphql-import", ...o });
-      } finally {
-        await rm(dir, { recursive: true, force: true });
-      }
-    },
-  };
-}
+import type { RaceInfo, ScenarioInfo } from "./models.ts";
 
 /** Fixes from the rule registry, races from it and the seed scenarios, scenarios from `seedsDir`. */
 export function seedReference(seedsDir: string = SEEDS_DIR): ReferenceData {
@@ -136,18 +78,18 @@ export function allModules(store: EventStore & SnapshotStore & { readonly db: Da
 
 /**
  * `dataDir`: whose spool holds this server's temporary files (`racelab serve`: the data folder;
- * by default a folder in the system temp folder).
+ * by default a folder in the system temp folder). `jobs`: where heavy work runs (`racelab serve`:
+ * worker threads, `jobs/runner.ts` poolRunner; by default in this thread).
  */
 export function createApiDeps(
   store: EventStore & SnapshotStore,
-  options: { seedsDir?: string; modules?: readonly ApiModule[]; dataDir?: string } = {},
+  options: { seedsDir?: string; modules?: readonly ApiModule[]; dataDir?: string; jobs?: JobRunner } = {},
 ): ApiDeps {
   const spoolDir = processSpool(options.dataDir ?? path.join(os.tmpdir(), "racelab"));
   return {
     store,
     spoolDir,
-    replay: createReplayService(store),
-    importer: ftraceImporter(store, spoolDir),
+    jobs: options.jobs ?? inlineRunner({ store, replay: createReplayService(store), spoolDir }),
     reference: seedReference(options.seedsDir),
     modules: options.modules ?? [EXPLORE_MODULE],
   };

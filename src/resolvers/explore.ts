@@ -1,6 +1,7 @@
 /**
- * Resolver of explore.graphql: `Query.explore`, a thin call into the
- * explorer (src/explore) with argument checks that name the argument.
+ * Resolver of explore.graphql: `Query.explore`, a job of the request
+ * (src/jobs: the explorer runs in a worker, under the viewer's budget) with
+ * argument checks that name the argument.
  * Typed by generated.ts, which codegen makes from every src/resolvers/*.graphql.
  *
  * Merge: `typeDefs: [typeDefs, exploreTypeDefs]`, `resolvers: [resolvers,
@@ -9,10 +10,8 @@
  */
 import { readFileSync } from "node:fs";
 import { DomainError } from "../errors.ts";
-import { type Program, programFromScenario } from "../explore/program.ts";
-import { type ExploreReport, explore, reportObject } from "../explore/report.ts";
-import { programFromScenarioText, programFromTrace, seedFile } from "../explore/source.ts";
-import { loadScenarioFile } from "../scenario/load.ts";
+import type { ExploreWire } from "../explore/report.ts";
+import { seedFile } from "../explore/source.ts";
 import type { RequestContext } from "./context.ts";
 import { FieldError } from "./errors.ts";
 import type { ExploreResult, QueryExploreArgs, Resolvers } from "./generated.ts";
@@ -21,7 +20,7 @@ import { verdict } from "./types.ts";
 
 export const exploreTypeDefs = readFileSync(new URL("./explore.graphql", import.meta.url), "utf8");
 
-/** Largest `maxStates` a client may ask for (the explorer runs in the request). */
+/** Largest `maxStates` anyone may ask for; each viewer's budget is below it (src/jobs/budgets.ts). */
 export const MAX_STATES_CAP = 1_000_000;
 
 function positive(field: string, v: number | null | undefined, cap?: number): number | null {
@@ -31,37 +30,26 @@ function positive(field: string, v: number | null | undefined, cap?: number): nu
   return v;
 }
 
-async function programOf(args: Pick<QueryExploreArgs, "scenario" | "trace">, ctx: RequestContext): Promise<Program> {
-  const hasScenario = args.scenario != null;
-  const hasTrace = args.trace != null;
-  if (hasScenario === hasTrace) throw new FieldError(hasScenario ? "trace" : "scenario", "give exactly one of scenario and trace");
-  if (hasScenario) {
-    const s = args.scenario!;
-    try {
-      if (s.includes("\n")) return programFromScenarioText(s, "scenario");
-      const file = seedFile(s);
-      if (!file) throw new FieldError("scenario", `no seed scenario ${JSON.stringify(s)} (a race id such as trim-vs-bg-removal, <race>.benign, or a scenario's text)`, { code: "NOT_FOUND" });
-      return programFromScenario(loadScenarioFile(file), s);
-    } catch (err) {
-      if (err instanceof DomainError && !(err instanceof FieldError)) throw new FieldError("scenario", err.message, { cause: err, code: err.code });
-      throw err;
-    }
-  }
-  return programFromTrace(ctx.store, await requireTrace(ctx, args.trace!));
+/**
+ * The GraphQL shape of a report (ExploreResult): the worker's plain report
+ * (the `--json` object, the naive count as a string — it outgrows Int — and
+ * each bug's diagram) with the cross-check verdict as the enum. A step
+ * without an outcome resolves to null.
+ */
+export function exploreResult(wire: ExploreWire): ExploreResult {
+  return { ...wire, bugs: wire.bugs.map((b) => ({ ...b, confirmed: { ...b.confirmed, verdict: verdict(b.confirmed.verdict) } })) };
 }
 
-/**
- * The GraphQL shape of a report (ExploreResult): the `--json` object with the
- * naive count as a string (it outgrows Int), the cross-check verdict as the
- * enum, and each bug's diagram. A step without an outcome resolves to null.
- */
-export function exploreResult(rep: ExploreReport): ExploreResult {
-  const json = reportObject(rep);
-  return {
-    ...json,
-    naive: json.naive.toString(),
-    bugs: json.bugs.map((b, i) => ({ ...b, diagram: rep.bugs[i]!.diagram, confirmed: { ...b.confirmed, verdict: verdict(b.confirmed.verdict) } })),
-  };
+/** What to explore: a seed scenario's name or a scenario's text, or a stored trace the viewer may read. */
+async function sourceOf(args: Pick<QueryExploreArgs, "scenario" | "trace">, ctx: RequestContext): Promise<{ scenario: string | null; traceId: string | null }> {
+  const hasScenario = args.scenario != null;
+  if (hasScenario === (args.trace != null)) throw new FieldError(hasScenario ? "trace" : "scenario", "give exactly one of scenario and trace");
+  if (!hasScenario) return { scenario: null, traceId: (await requireTrace(ctx, args.trace!)).id };
+  const s = args.scenario!;
+  if (!s.includes("\n") && !seedFile(s)) {
+    throw new FieldError("scenario", `no seed scenario ${JSON.stringify(s)} (a race id such as trim-vs-bg-removal, <race>.benign, or a scenario's text)`, { code: "NOT_FOUND" });
+  }
+  return { scenario: s, traceId: null };
 }
 
 export const exploreResolvers: Resolvers = {
@@ -70,8 +58,14 @@ export const exploreResolvers: Resolvers = {
       const maxSteps = positive("maxSteps", args.maxSteps);
       const maxStates = positive("maxStates", args.maxStates, MAX_STATES_CAP);
       const rules = rulesArg(args.rules);
-      const program = await programOf(args, ctx);
-      return exploreResult(explore(program, rules, { maxSteps, maxStates }));
+      const source = await sourceOf(args, ctx);
+      try {
+        return exploreResult(await ctx.jobs.run("explore", { ...source, rules, maxSteps, maxStates }, ctx.job));
+      } catch (err) {
+        // A scenario's text that does not parse names the argument.
+        if (err instanceof DomainError && err.code === "BAD_USER_INPUT" && source.scenario !== null) throw new FieldError("scenario", err.message, { cause: err });
+        throw err;
+      }
     },
   },
 };

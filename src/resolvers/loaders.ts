@@ -8,7 +8,9 @@ import type { TraceInfo } from "../events/store.ts";
 import type { StoredEvent } from "../events/types.ts";
 import type { CheckReport } from "../replay/types.ts";
 import { DomainError } from "../errors.ts";
-import type { ApiDeps, TraceAccess } from "./context.ts";
+import type { EventStore } from "../events/store.ts";
+import type { ReplayService } from "../replay/types.ts";
+import type { TraceAccess } from "./context.ts";
 
 export interface EventKey {
   readonly traceId: string;
@@ -30,9 +32,7 @@ export interface Loaders {
 /** Reading a span this much longer than the number of wanted events is still cheaper than one read each. */
 const SPAN_SLACK = 64;
 
-export function createLoaders(deps: ApiDeps, access: TraceAccess): Loaders {
-  const { store, replay } = deps;
-
+export function createLoaders(store: EventStore, replay: Pick<ReplayService, "check">, access: TraceAccess): Loaders {
   const trace = new DataLoader<string, TraceInfo | null>(async (keys) => {
     let found: (TraceInfo | null)[];
     if (keys.length === 1) found = [await store.findTrace(keys[0]!)];

@@ -11,7 +11,7 @@ import type { GraphQLSchema } from "graphql";
 import { DomainError } from "../errors.ts";
 import { createRequestContext, type ApiDeps, type ApiLimits, type RequestContext } from "../resolvers/context.ts";
 import { formatError, toGraphQLError, type ErrorFormatting } from "../resolvers/errors.ts";
-import { headersOf, readBody, sendError } from "./http.ts";
+import { headersOf, readBody, requestInfo, sendError } from "./http.ts";
 import { serveFile } from "./static.ts";
 import type { OperationCheck, SubscriptionServer } from "./ws.ts";
 
@@ -98,7 +98,7 @@ export async function startGraphQLHttp(
     const request: HTTPGraphQLRequest = { method, headers, search: url.search, body };
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: request,
-      context: () => createRequestContext(deps, limits, { headers: headersOf(req) }),
+      context: () => createRequestContext(deps, limits, requestInfo(req, res)),
     });
     const out: Record<string, string> = {};
     for (const [key, value] of response.headers) out[key] = value;

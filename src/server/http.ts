@@ -1,6 +1,7 @@
 /** Small helpers of the plain HTTP endpoints: JSON answers, bounded bodies, headers. */
 import type http from "node:http";
 import { DomainError } from "../errors.ts";
+import type { RequestInfo } from "../resolvers/context.ts";
 import { errorBody, HTTP_STATUS } from "../resolvers/errors.ts";
 
 export function sendJson(res: http.ServerResponse, status: number, body: unknown, extraHeaders: Record<string, string> = {}): void {
@@ -56,6 +57,19 @@ export function lowerKeys(params: Readonly<Record<string, unknown>> | undefined)
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(params ?? {})) if (typeof value === "string") out[key.toLowerCase()] = value;
   return out;
+}
+
+/**
+ * What a module may read of an HTTP request — its headers and the client's
+ * address — and a signal aborted when the client goes away before its
+ * answer is written (its heavy jobs then stop).
+ */
+export function requestInfo(req: http.IncomingMessage, res: http.ServerResponse): RequestInfo {
+  const gone = new AbortController();
+  res.once("close", () => {
+    if (!res.writableFinished) gone.abort(new DomainError("BAD_USER_INPUT", "the client went away"));
+  });
+  return { headers: headersOf(req), ...(req.socket.remoteAddress ? { remoteAddress: req.socket.remoteAddress } : {}), signal: gone.signal };
 }
 
 export function boolParam(v: string | null | undefined): boolean {

@@ -12,7 +12,7 @@ import busboy from "busboy";
 import { DomainError } from "../errors.ts";
 import { createRequestContext, type ApiDeps, type ApiLimits, type ImportOptions } from "../resolvers/context.ts";
 import type { ImportResult } from "../resolvers/models.ts";
-import { boolParam, headersOf, sendJson, tooLarge } from "./http.ts";
+import { boolParam, requestInfo, sendJson, tooLarge } from "./http.ts";
 
 /** Browsers send simple cross-site POSTs without a preflight; uploads must prove they are not one (as Apollo's CSRF rule). */
 function uploadLooksCrossSite(req: http.IncomingMessage): boolean {
@@ -26,7 +26,7 @@ export async function handleUpload(deps: ApiDeps, limits: ApiLimits, req: http.I
     throw new DomainError("BAD_USER_INPUT", "upload: send a non-simple Content-Type (e.g. application/octet-stream) or an X-Racelab-Upload header");
   }
   // Before a byte of the body is read: a refused client must not get to send a gigabyte first.
-  const ctx = await createRequestContext(deps, limits, { headers: headersOf(req) });
+  const ctx = await createRequestContext(deps, limits, requestInfo(req, res));
   await ctx.traceAccess.authorizeWrite("upload", null);
   const declared = Number(req.headers["content-length"]);
   if (Number.isFinite(declared) && declared > limits.maxUploadBytes) throw tooLarge("upload", limits.maxUploadBytes);
@@ -44,7 +44,7 @@ export async function handleUpload(deps: ApiDeps, limits: ApiLimits, req: http.I
       displayName: path.basename(file),
       owner: ctx.traceAccess.newOwner(),
     };
-    const report: ImportResult = await deps.importer.importFile(file, options);
+    const report: ImportResult = await ctx.importer.importFile(file, options);
     // The fields of GraphQL's ImportReport (its trace as id, name, version).
     const { trace, warningCounts, ...rest } = report;
     sendJson(res, 200, { trace: { id: trace.id, name: trace.name, version: trace.version }, ...rest, warnings: warningCounts });

@@ -7,7 +7,7 @@ import type http from "node:http";
 import { GraphQLError, getOperationAST, getVariableValues, parse, specifiedRules, validate, type DocumentNode, type ExecutionArgs, type GraphQLSchema, type ValidationRule } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
-import type { DomainError } from "../errors.ts";
+import { DomainError } from "../errors.ts";
 import { createRequestContext, type ApiDeps, type ApiLimits, type RequestInfo } from "../resolvers/context.ts";
 import { domainCause, formatError, toGraphQLError, type ErrorFormatting } from "../resolvers/errors.ts";
 import { headersOf, lowerKeys } from "./http.ts";
@@ -29,6 +29,11 @@ function withCode(errors: readonly GraphQLError[], code: string): GraphQLError[]
  */
 const CLOSE_CODES = { UNAUTHENTICATED: 4401, FORBIDDEN: 4403 } as const;
 
+type Extra = {
+  readonly request: http.IncomingMessage;
+  readonly socket: { close(code: number, reason: string): void; once(event: "close", listener: () => void): void };
+};
+
 export interface SubscriptionServer {
   dispose(): void | Promise<void>;
 }
@@ -42,17 +47,26 @@ export function startSubscriptions(
 ): SubscriptionServer {
   const wsServer = new WebSocketServer({ server: httpServer, path: "/graphql", maxPayload: limits.maxBodyBytes });
   const format = (errors: readonly GraphQLError[]) => errors.map((e) => formatError(e.toJSON(), e, opts.formatting));
-  // Headers of the upgrade request, and connectionParams (where browsers put an Authorization).
-  const requestOf = (request: http.IncomingMessage, params: Readonly<Record<string, unknown>> | undefined): RequestInfo => ({
-    headers: { ...headersOf(request), ...lowerKeys(params) },
-  });
-  return useServer<Record<string, unknown> | undefined, { request: http.IncomingMessage; socket: { close(code: number, reason: string): void } }>(
+  // Headers of the upgrade request, and connectionParams (where browsers put an Authorization); jobs stop when the socket closes.
+  const closed = new WeakMap<object, AbortSignal>();
+  const requestOf = (extra: Extra, params: Readonly<Record<string, unknown>> | undefined): RequestInfo => {
+    let signal = closed.get(extra.socket);
+    if (!signal) {
+      const gone = new AbortController();
+      extra.socket.once("close", () => gone.abort(new DomainError("BAD_USER_INPUT", "the client went away")));
+      signal = gone.signal;
+      closed.set(extra.socket, signal);
+    }
+    const remoteAddress = extra.request.socket.remoteAddress;
+    return { headers: { ...headersOf(extra.request), ...lowerKeys(params) }, ...(remoteAddress ? { remoteAddress } : {}), signal };
+  };
+  return useServer<Record<string, unknown> | undefined, Extra>(
     {
       schema,
       // Who connects is settled once, at connection_init: a bad token closes the socket with its own code.
       onConnect: async (ctx) => {
         try {
-          await createRequestContext(deps, limits, requestOf(ctx.extra.request, ctx.connectionParams));
+          await createRequestContext(deps, limits, requestOf(ctx.extra, ctx.connectionParams));
           return true;
         } catch (err) {
           const d = domainCause(err);
@@ -62,7 +76,7 @@ export function startSubscriptions(
           return false;
         }
       },
-      context: (ctx) => createRequestContext(deps, limits, requestOf(ctx.extra.request, ctx.connectionParams)),
+      context: (ctx) => createRequestContext(deps, limits, requestOf(ctx.extra, ctx.connectionParams)),
       // The same phases and codes as Apollo's pipeline for HTTP: parse, validate, limits, variables.
       onSubscribe: (_ctx, _id, payload): ExecutionArgs | readonly GraphQLError[] => {
         let document: DocumentNode;

@@ -11,9 +11,10 @@ import { parseArgs } from "node:util";
 import { DomainError } from "../../errors.ts";
 import { openStore } from "../../events/pg-store.ts";
 import { allModules, createApiDeps } from "../../resolvers/deps.ts";
-import { buildServer, serverOptionsFromEnv } from "../../server.ts";
+import { buildServer, serverOptionsFromEnv, type RacelabServer } from "../../server.ts";
 import { defaultDataDir } from "../../db/data-dir.ts";
-import { sweepSpool } from "../../spool.ts";
+import { processSpool, sweepSpool } from "../../spool.ts";
+import { poolOptionsFromEnv, poolRunner } from "../../jobs/runner.ts";
 import type { StorelessContext } from "../command.ts";
 
 export const name = "serve";
@@ -38,7 +39,9 @@ Options:
 
 Environment: DATABASE_URL (else the embedded PostgreSQL in $RACELAB_DATA_DIR or ./.racelab);
 NODE_ENV=production turns introspection and the IDE off, unless
-RACELAB_INTROSPECTION / RACELAB_IDE (true|false) say otherwise; limits: RACELAB_MAX_DEPTH,
+RACELAB_INTROSPECTION / RACELAB_IDE (true|false) say otherwise; replays, explorations and imports run
+in RACELAB_WORKERS worker threads (default: the CPUs) of RACELAB_WORKER_HEAP_MB each (768) under each
+viewer's budget (docs/scaling.md); limits: RACELAB_MAX_DEPTH,
 RACELAB_MAX_COST, RACELAB_MAX_PAGE_SIZE, RACELAB_MAX_BODY_BYTES, RACELAB_MAX_UPLOAD_BYTES.
 `;
 
@@ -99,8 +102,18 @@ export async function startServe(flags: ServeFlags, env: NodeJS.ProcessEnv = pro
     // What a killed server left in the spool goes now; this one's own spool is made on first use.
     const dataDir = defaultDataDir(env);
     sweepSpool(dataDir);
-    const server = await buildServer(createApiDeps(store, { modules: allModules(store), dataDir }), options);
-    const { url, port } = await server.listen(flags.port, flags.host);
+    // Heavy work in worker threads: the request loop only waits.
+    const jobs = poolRunner({ databaseUrl: store.db.url, spoolDir: processSpool(dataDir), ...poolOptionsFromEnv(env) });
+    let server: RacelabServer;
+    let url: string;
+    let port: number;
+    try {
+      server = await buildServer(createApiDeps(store, { modules: allModules(store), dataDir, jobs }), options);
+      ({ url, port } = await server.listen(flags.port, flags.host));
+    } catch (err) {
+      await jobs.close();
+      throw err;
+    }
     let stopping: Promise<void> | null = null;
     return {
       url,
@@ -110,6 +123,7 @@ export async function startServe(flags: ServeFlags, env: NodeJS.ProcessEnv = pro
           try {
             await server.stop();
           } finally {
+            await jobs.close();
             await store.close();
           }
         })()),

@@ -1,0 +1,114 @@
+/**
+ * The heavy work of a request, as jobs: one table of kinds, each a handler
+ * over a worker's own store and replay service. Payloads and results are
+ * plain data (they cross to a worker thread, and through the durable queue
+ * as JSON): ids, numbers, strings — traces travel by id, never as objects.
+ * Who may ask (the trace's read rules) is settled before a job is made; a
+ * handler only enforces the job's budget.
+ */
+import { DomainError } from "../errors.ts";
+import type { EventStore, SnapshotStore, TraceOwner } from "../events/store.ts";
+import { DEFAULT_MAX_STATES } from "../explore/explore.ts";
+import { programFromScenario, type Program } from "../explore/program.ts";
+import { explore, reportWire, type ExploreWire } from "../explore/report.ts";
+import { programFromScenarioText, programFromTrace, seedFile } from "../explore/source.ts";
+import type { FormatOption } from "../ftrace/detect.ts";
+import { importFile } from "../ftrace/import.ts";
+import type { ImportReport } from "../ftrace/report.ts";
+import type { ReplayServiceX } from "../replay/service.ts";
+import { stateSteps, type AppliedStep } from "../replay/steps.ts";
+import type { CheckReport, StateDiff } from "../replay/types.ts";
+import type { FsStateViewX } from "../replay/time-travel.ts";
+import { loadScenarioFile } from "../scenario/load.ts";
+import { budgetExceeded, type JobBudget } from "./budgets.ts";
+
+/** What a worker holds: its own connection's store, a replay service over it, its spool. */
+export interface WorkContext {
+  readonly store: EventStore & SnapshotStore;
+  readonly replay: ReplayServiceX;
+  readonly spoolDir: string;
+}
+
+export interface ImportJobOptions {
+  readonly name?: string;
+  readonly format?: FormatOption;
+  readonly skipInvalid?: boolean;
+  readonly displayName?: string;
+  readonly owner?: TraceOwner;
+}
+
+export interface JobPayloads {
+  check: { readonly traceId: string; readonly rules: readonly string[] };
+  stateAt: { readonly traceId: string; readonly seq: number; readonly rules: readonly string[] };
+  diff: { readonly traceId: string; readonly from: number; readonly to: number; readonly rules: readonly string[] };
+  replaySteps: { readonly traceId: string; readonly rules: readonly string[]; readonly fromSeq: number; readonly to: number };
+  /** A seed name or scenario text (`scenario`), or a stored trace (`traceId`). */
+  explore: {
+    readonly scenario: string | null;
+    readonly traceId: string | null;
+    readonly rules: readonly string[];
+    readonly maxSteps: number | null;
+    readonly maxStates: number | null;
+  };
+  /** A log in the spool (or a path the worker can read). */
+  import: { readonly file: string; readonly options: ImportJobOptions };
+  /** The snapshots of a (trace, rule set) built now: time travel on it stays cheap afterwards. */
+  snapshots: { readonly traceId: string; readonly rules: readonly string[] };
+}
+
+export interface JobResults {
+  check: CheckReport;
+  stateAt: FsStateViewX;
+  diff: StateDiff;
+  replaySteps: AppliedStep[];
+  explore: ExploreWire;
+  import: { readonly traceId: string; readonly existing: boolean; readonly report: ImportReport | null };
+  snapshots: { readonly snapshots: number };
+}
+
+export type JobKind = keyof JobPayloads;
+
+export interface Job<K extends JobKind = JobKind> {
+  readonly kind: K;
+  readonly payload: JobPayloads[K];
+  readonly budget: JobBudget;
+}
+
+type Handler<K extends JobKind> = (w: WorkContext, payload: JobPayloads[K], budget: JobBudget) => Promise<JobResults[K]>;
+
+async function program(w: WorkContext, p: JobPayloads["explore"]): Promise<Program> {
+  if (p.traceId !== null) {
+    const t = await w.store.getTrace(p.traceId);
+    if (!t) throw new DomainError("NOT_FOUND", `no trace ${p.traceId}`);
+    return programFromTrace(w.store, t);
+  }
+  const s = p.scenario ?? "";
+  if (s.includes("\n")) return programFromScenarioText(s, "scenario");
+  const file = seedFile(s);
+  if (!file) throw new DomainError("NOT_FOUND", `no seed scenario ${JSON.stringify(s)} (a race id such as trim-vs-bg-removal, <race>.benign, or a scenario's text)`);
+  return programFromScenario(loadScenarioFile(file), s);
+}
+
+/** Every kind's handler: a kind without one is a compile error. */
+export const JOB_HANDLERS: { readonly [K in JobKind]: Handler<K> } = {
+  check: (w, p) => w.replay.check(p.traceId, p.rules),
+  stateAt: (w, p) => w.replay.stateAt(p.traceId, p.seq, p.rules),
+  diff: (w, p) => w.replay.diff(p.traceId, p.from, p.to, p.rules),
+  replaySteps: (w, p) => stateSteps(w.replay, p.traceId, p.rules, p.fromSeq, p.to),
+  explore: async (w, p, budget) => {
+    if (p.maxStates !== null && p.maxStates > budget.maxStates) {
+      throw budgetExceeded("explored states", `maxStates ${p.maxStates} is above your ${budget.maxStates}`);
+    }
+    const maxStates = p.maxStates ?? Math.min(DEFAULT_MAX_STATES, budget.maxStates);
+    return reportWire(explore(await program(w, p), p.rules, { maxSteps: p.maxSteps, maxStates }));
+  },
+  import: async (w, p) => {
+    const r = await importFile(w.store, p.file, { ...p.options, tmpRoot: w.spoolDir });
+    return { traceId: r.trace.id, existing: r.existing, report: r.report };
+  },
+  snapshots: async (w, p) => ({ snapshots: await w.replay.ensureSnapshots(p.traceId, p.rules) }),
+};
+
+export function runJob<K extends JobKind>(w: WorkContext, job: Job<K>): Promise<JobResults[K]> {
+  return (JOB_HANDLERS[job.kind] as Handler<K>)(w, job.payload, job.budget);
+}
