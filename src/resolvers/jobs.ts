@@ -61,6 +61,18 @@ export async function importResult(deps: Pick<ApiDeps, "store">, r: JobResults["
   };
 }
 
+/** Traces at least this long get their snapshots built right after their import (a long job). */
+const PREWARM_EVENTS = 100_000;
+
+/** After a large import, time travel under both canonical rule sets is made cheap in the background. */
+function prewarm(deps: Pick<ApiDeps, "store" | "jobs">, traceId: string, job: JobRequest): void {
+  void deps.store.getTrace(traceId).then(async (t) => {
+    if (!t || t.version < PREWARM_EVENTS) return;
+    // Not stopped with the request that imported it; a failure only leaves the build to the first stateAt.
+    for (const rules of [["unpatched"], ["patched"]]) await deps.jobs.run("snapshots", { traceId, rules }, { owner: job.owner }).catch(() => {});
+  });
+}
+
 export function requestImporter(deps: Pick<ApiDeps, "store" | "jobs" | "spoolDir">, job: JobRequest): TraceImporter {
   const importPath = async (file: string, o: ImportOptions) => {
     const options: ImportJobOptions = {
@@ -70,7 +82,9 @@ export function requestImporter(deps: Pick<ApiDeps, "store" | "jobs" | "spoolDir
       ...(o.displayName ? { displayName: o.displayName } : {}),
       ...(o.owner ? { owner: o.owner } : {}),
     };
-    return importResult(deps, await deps.jobs.run("import", { file, options }, job));
+    const r = await deps.jobs.run("import", { file, options }, job);
+    if (!r.existing) prewarm(deps, r.traceId, job);
+    return importResult(deps, r);
   };
   return {
     importFile: importPath,

@@ -4,6 +4,8 @@
  * its job (`GET /healthz/jobs` counts it). A child process, as users run it.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { databaseForFile } from "../helpers/db.ts";
 import { FIXTURES } from "../graphql/helpers.ts";
@@ -15,7 +17,8 @@ let url: string;
 
 beforeAll(async () => {
   child = spawn(process.execPath, ["--import", "tsx", path.join(FIXTURES, "serve-child.ts"), "--port", "0"], {
-    env: { ...process.env, ...t.env, NODE_OPTIONS: "", RACELAB_WORKERS: "2" },
+    // The test's database by URL (embedded too); the children's own data folder (their spools) apart from its files.
+    env: { ...process.env, DATABASE_URL: t.db.url, RACELAB_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), "racelab-jobs-")), NODE_OPTIONS: "", RACELAB_WORKERS: "2" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
@@ -28,8 +31,9 @@ beforeAll(async () => {
     child.on("exit", (code) => reject(new Error(`racelab serve exited (${code})`)));
   });
 }, 60_000);
-afterAll(() => {
-  child?.kill("SIGKILL");
+afterAll(async () => {
+  // Gone before the data folder is removed (its spool lives in it).
+  if (child && child.exitCode === null) await new Promise((r) => (child.once("exit", r), child.kill("SIGKILL")));
 });
 
 const jobs = async () => (await (await fetch(`${url}/healthz/jobs`)).json()) as { running: number; cancelled: number; completed: number };

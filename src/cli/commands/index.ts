@@ -20,6 +20,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: "seed", load: () => load(import("./seed.ts")) },
   { name: "demo", load: () => load(import("./demo.ts")) },
   { name: "serve", load: () => load(import("./serve.ts")) },
+  { name: "worker", load: () => load(import("./worker.ts")) },
   { name: "exercise", load: () => load(import("./exercise.ts")) },
   { name: "user", load: () => load(import("./user.ts")) },
 ];

@@ -15,11 +15,12 @@ import { buildServer, serverOptionsFromEnv, type RacelabServer } from "../../ser
 import { defaultDataDir } from "../../db/data-dir.ts";
 import { processSpool, sweepSpool } from "../../spool.ts";
 import { poolOptionsFromEnv, poolRunner } from "../../jobs/runner.ts";
+import { DurableQueue, longJobsFromEnv, routedRunner } from "../../jobs/queue.ts";
 import type { StorelessContext } from "../command.ts";
 
 export const name = "serve";
 export const summary = "serve the GraphQL API (GraphiQL IDE, subscriptions, uploads) over HTTP";
-export const usage = "racelab serve [--port P] [--host H] [--static DIR] [--debug]";
+export const usage = "racelab serve [--port P] [--host H] [--static DIR] [--no-worker] [--debug]";
 /** Opens the store itself and stops gracefully on SIGTERM (main's signal handler would exit at once). */
 export const needsStore = false;
 export const help = `Usage: ${usage}
@@ -33,6 +34,8 @@ Options:
   --port P       port (default: $PORT, else 4000; 0 = any free port)
   --host H       address to listen on (default: $RACELAB_HOST, else 127.0.0.1)
   --static DIR   serve DIR at / (default: $RACELAB_STATIC_DIR, else the built web page web/dist)
+  --no-worker    take no long jobs (large imports, big explorations, snapshot builds) from the
+                 durable queue: leave them to \`racelab worker\` processes (docs/scaling.md)
   --debug        answers show what an internal failure said (its message: paths, SQL); without it
                  clients get "internal error" and the server's log has the rest
   -h, --help     this help
@@ -49,6 +52,8 @@ export interface ServeFlags {
   readonly port: number;
   readonly host: string;
   readonly staticDir: string | null;
+  /** Take long jobs from the durable queue (default true). */
+  readonly worker: boolean;
   readonly help: boolean;
 }
 
@@ -61,6 +66,7 @@ export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
         port: { type: "string" },
         host: { type: "string" },
         static: { type: "string" },
+        "no-worker": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -78,6 +84,7 @@ export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     port,
     host: values.host ?? env.RACELAB_HOST ?? "127.0.0.1",
     staticDir: values.static ?? env.RACELAB_STATIC_DIR ?? builtWebPage(),
+    worker: !(values["no-worker"] ?? false),
     help: values.help ?? false,
   };
 }
@@ -102,16 +109,21 @@ export async function startServe(flags: ServeFlags, env: NodeJS.ProcessEnv = pro
     // What a killed server left in the spool goes now; this one's own spool is made on first use.
     const dataDir = defaultDataDir(env);
     sweepSpool(dataDir);
-    // Heavy work in worker threads: the request loop only waits.
-    const jobs = poolRunner({ databaseUrl: store.db.url, spoolDir: processSpool(dataDir), ...poolOptionsFromEnv(env) });
+    // Heavy work in worker threads (the request loop only waits); long jobs through the durable queue.
+    const spoolDir = processSpool(dataDir);
+    const pool = poolRunner({ databaseUrl: store.db.url, spoolDir, ...poolOptionsFromEnv(env) });
+    let queue: DurableQueue | null = null;
     let server: RacelabServer;
     let url: string;
     let port: number;
     try {
-      server = await buildServer(createApiDeps(store, { modules: allModules(store), dataDir, jobs }), options);
+      queue = await DurableQueue.open(store.db, spoolDir);
+      if (flags.worker) await queue.consume(pool, 1);
+      server = await buildServer(createApiDeps(store, { modules: allModules(store), dataDir, jobs: routedRunner(pool, queue, longJobsFromEnv(env)) }), options);
       ({ url, port } = await server.listen(flags.port, flags.host));
     } catch (err) {
-      await jobs.close();
+      await queue?.close();
+      await pool.close();
       throw err;
     }
     let stopping: Promise<void> | null = null;
@@ -123,7 +135,8 @@ export async function startServe(flags: ServeFlags, env: NodeJS.ProcessEnv = pro
           try {
             await server.stop();
           } finally {
-            await jobs.close();
+            await queue!.close();
+            await pool.close();
             await store.close();
           }
         })()),
