@@ -36,6 +36,7 @@ const SCALARS: Record<string, string> = {
   Json: "jsonb",
   DateTime: "timestamp(3) without time zone",
   Decimal: "numeric(65,30)",
+  Bytes: "bytea",
 };
 
 const NATIVE: Record<string, (arg: string) => string> = {
