@@ -22,4 +22,5 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: "serve", load: () => load(import("./serve.ts")) },
   { name: "exercise", load: () => load(import("./exercise.ts")) },
   { name: "user", load: () => load(import("./user.ts")) },
+  { name: "record", load: () => load(import("./record.ts")) },
 ];
