@@ -36,7 +36,14 @@ export interface KprobeSpec {
   readonly at: "entry" | "return";
   readonly symbol: string;
   readonly args: readonly FetchArg[];
-  /** An event filter (`events/racelab/<event>/filter`), in the field names above plus `comm`. */
+  /**
+   * Only calls from (or, `outside`, not from) this function: the caller's
+   * address — the return address, `$stack0` at entry (printed as `caller`),
+   * `__probe_ret_ip` of a return probe — against the function's address
+   * range, read from /proc/kallsyms when the kit starts.
+   */
+  readonly caller?: { readonly fn: string; readonly outside?: true };
+  /** A further event filter on the fields above (`ret == 0`). */
   readonly filter?: string;
   /** The workloads that need it (every workload includes the removals: each race is with one). */
   readonly workloads: readonly Workload[] | "all";
@@ -45,7 +52,8 @@ export interface KprobeSpec {
 }
 
 const bg = (param: string, member: string): Fetch => ({ struct: "btrfs_block_group", member, of: { param } });
-const CLEANER = "btrfs-cleaner";
+// The cleaner kthread and, in 6.1, the reclaim worker call btrfs_delete_unused_bgs; it calls inc_block_group_ro when its check proceeds.
+const DELETE_UNUSED = "btrfs_delete_unused_bgs";
 
 export const KPROBES_6_1: readonly KprobeSpec[] = [
   {
@@ -65,7 +73,6 @@ export const KPROBES_6_1: readonly KprobeSpec[] = [
     why: "relocate_bg",
   },
   {
-    // The cleaner calls inc_block_group_ro directly when its unused check proceeds (6.1 traces only skips).
     event: "racelab_unused_bg",
     at: "entry",
     symbol: "inc_block_group_ro",
@@ -73,26 +80,27 @@ export const KPROBES_6_1: readonly KprobeSpec[] = [
       { name: "bytenr", type: "u64", from: bg("cache", "start") },
       { name: "used", type: "u64", from: bg("cache", "used") },
     ],
-    filter: `comm == "${CLEANER}"`,
+    caller: { fn: DELETE_UNUSED },
     workloads: "all",
-    why: "unused_bg_check that proceeds: the cleaner's call of inc_block_group_ro",
+    why: "unused_bg_check that proceeds: btrfs_delete_unused_bgs calls inc_block_group_ro (6.1 traces only skips)",
   },
   {
-    // Its return: the block group did become read-only (the entry probe above must come first, so not a second entry probe).
-    event: "racelab_cleaner_ro",
+    // Its return with 0: the block group did become read-only (a return probe comes after the entry probe above; a second entry probe might not).
+    event: "racelab_unused_bg_ro",
     at: "return",
     symbol: "inc_block_group_ro",
     args: [{ name: "ret", type: "s32", from: { retval: true } }],
-    filter: `comm == "${CLEANER}" && ret == 0`,
+    caller: { fn: DELETE_UNUSED },
+    filter: "ret == 0",
     workloads: "all",
-    why: "set_ro of the cleaner (bound by its check)",
+    why: "set_ro of an unused block group's deletion (bound by its check)",
   },
   {
     event: "racelab_set_ro",
     at: "entry",
     symbol: "inc_block_group_ro",
     args: [{ name: "bytenr", type: "u64", from: bg("cache", "start") }],
-    filter: `comm != "${CLEANER}"`,
+    caller: { fn: DELETE_UNUSED, outside: true },
     workloads: "all",
     why: "set_ro of balance, reclaim and scrub (btrfs_inc_block_group_ro calls it)",
   },

@@ -47,6 +47,7 @@ export function recordScript(opts: RecordOptions): string {
     'BTF_READER=${RACELAB_BTF_READER:-auto}',
     'BUF_KB=${RACELAB_BUFFER_KB:-65536}',
     'CLOCK=${RACELAB_TRACE_CLOCK:-global}',
+    'KALLSYMS=${RACELAB_KALLSYMS:-/proc/kallsyms}',
     `GROUP=${KIT_GROUP}`,
     `TRACEPOINTS="${tracepoints.join(" ")}"`,
     `FUNCTIONS="${functions.join(" ")}"`,
@@ -133,6 +134,8 @@ function definitions(kprobes: readonly KprobeSpec[]): string {
       return `+\${${v}}(${inner})`;
     };
     const args = k.args.map((a) => `${a.name}=${expr(a.from).replace("$retval", "\\$retval")}:${a.type}`);
+    // The return address at entry: what a caller filter compares (a return probe has __probe_ret_ip).
+    if (k.caller && k.at === "entry") args.push("caller=\\$stack0:x64");
     out.push(...vars);
     out.push(`  echo "${k.at === "entry" ? "p" : "r"}:$GROUP/${k.event} ${k.symbol} ${args.join(" ")}"`);
   }
@@ -140,9 +143,28 @@ function definitions(kprobes: readonly KprobeSpec[]): string {
   return out.join("\n");
 }
 
-/** `kprobe_filters`: the event filters, as `event<TAB>filter` lines. */
+/**
+ * `kprobe_filters`: the event filters, as `event<TAB>filter` lines; a caller
+ * filter compares the caller's address with the function's range in kallsyms.
+ */
 function filters(kprobes: readonly KprobeSpec[]): string {
-  const rows = kprobes.filter((k) => k.filter !== undefined).map((k) => `  printf '%s\\t%s\\n' ${k.event} '${k.filter}'`);
+  const rows: string[] = [];
+  const ranges = new Set<string>();
+  for (const k of kprobes) {
+    const parts: string[] = [];
+    if (k.caller) {
+      const field = k.at === "entry" ? "caller" : "__probe_ret_ip";
+      const v = `range_${k.caller.fn}`;
+      if (!ranges.has(v)) {
+        ranges.add(v);
+        rows.push(`  ${v}=$(sym_range ${k.caller.fn} ${k.event}) || exit 1`);
+      }
+      rows.push(`  set -- $${v}`);
+      parts.push(k.caller.outside ? `(${field} < 0x$1 || ${field} >= 0x$2)` : `${field} >= 0x$1 && ${field} < 0x$2`);
+    }
+    if (k.filter !== undefined) parts.push(k.filter);
+    if (parts.length > 0) rows.push(`  printf '%s\\t%s\\n' ${k.event} "${parts.join(" && ")}"`);
+  }
   return ["kprobe_filters() {", ...(rows.length ? rows : ["  :"]), "}", ""].join("\n");
 }
 
@@ -172,14 +194,29 @@ clean() {
   : > "$T/trace"
 }
 
+# Address range of a function from kallsyms, "start end" in hex: end is the next symbol's address.
+sym_range() {
+  [ -r "$KALLSYMS" ] || die "cannot read $KALLSYMS (kprobe $2 filters on its caller's address)"
+  r=$(sort "$KALLSYMS" | awk -v f="$1" '
+    start != "" && $1 != start { print start, $1; done = 1; exit }
+    $3 == f && ($2 == "t" || $2 == "T") { start = $1 }
+    END { if (!done && start != "") print start }')
+  [ -n "$r" ] || die "no function $1 in $KALLSYMS (kprobe $2 filters on calls from it)"
+  case $r in 0000000000000000*) die "$KALLSYMS shows no addresses (kptr_restrict): run as root" ;; esac
+  set -- $r "$1"
+  [ $# -eq 3 ] || die "no symbol after $3 in $KALLSYMS: where it ends is unknown"
+  echo "$1 $2"
+}
+
 start() {
   need_tracefs
   defs=$(kprobe_definitions)
+  filts=$(kprobe_filters)
   clean
   printf '%s\n' "$defs" | while IFS= read -r d; do
     echo "$d" >> "$T/kprobe_events" 2>/dev/null || die "kprobe_events refused: $d ($(tail -n 1 "$T/error_log" 2>/dev/null))"
   done || exit 1
-  kprobe_filters | while IFS='	' read -r e f; do
+  printf '%s\n' "$filts" | while IFS='	' read -r e f; do
     echo "$f" > "$T/events/$GROUP/$e/filter" 2>/dev/null || die "filter refused for $GROUP/$e: $f"
   done || exit 1
   for e in $KPROBES; do echo 1 > "$T/events/$GROUP/$e/enable" || die "cannot enable kprobe $GROUP/$e"; done
@@ -255,8 +292,9 @@ case "\${1:-}" in
     ;;
   probes)
     defs=$(kprobe_definitions)
+    filts=$(kprobe_filters)
     printf '%s\n' "$defs"
-    kprobe_filters | sed 's/^/# filter /'
+    printf '%s\n' "$filts" | sed 's/^/# filter /'
     ;;
   clean) clean ;;
   *) usage ;;

@@ -37,10 +37,20 @@ function btfDir(name: string, spec: BtfSpec): string {
   return d;
 }
 
-function probes(script: string, btf: string, reader: "raw" | "auto") {
+// kallsyms lines around btrfs_delete_unused_bgs (unsorted, with an alias at its address, as /proc/kallsyms has).
+const KALLSYMS = [
+  "ffffffffc0872500 t btrfs_mark_bg_unused\t[btrfs]",
+  "ffffffffc0871000 T btrfs_read_block_groups\t[btrfs]",
+  "ffffffffc0871b40 t btrfs_delete_unused_bgs\t[btrfs]",
+  "ffffffffc0871b40 t __pfx_alias_of_it\t[btrfs]",
+  "ffffffffc0873000 t inc_block_group_ro\t[btrfs]",
+].join("\n");
+
+function probes(script: string, btf: string, reader: "raw" | "auto", kallsyms = path.join(dir, "kallsyms")) {
+  writeFileSync(path.join(dir, "kallsyms"), `${KALLSYMS}\n`);
   return spawnSync("sh", [script, "probes"], {
     encoding: "utf8",
-    env: { ...process.env, RACELAB_BTF: btf, RACELAB_BTF_READER: reader },
+    env: { ...process.env, RACELAB_BTF: btf, RACELAB_BTF_READER: reader, RACELAB_KALLSYMS: kallsyms },
   });
 }
 
@@ -58,7 +68,7 @@ test("the trim script's tracefs set-up: its tracepoints, functions and kprobes",
     'FUNCTIONS="btrfs_balance btrfs_reclaim_bgs_work btrfs_delete_unused_bgs btrfs_chunk_alloc btrfs_create_chunk btrfs_create_pending_block_groups btrfs_commit_transaction btrfs_trim_fs btrfs_unfreeze_block_group __btrfs_add_free_space"',
   );
   expect(text).toContain(
-    'KPROBES="racelab_relocate_chunk racelab_relocate_bg racelab_unused_bg racelab_cleaner_ro racelab_set_ro racelab_clear_ro racelab_remove_chunk racelab_trim_bg racelab_discard racelab_eb_write"',
+    'KPROBES="racelab_relocate_chunk racelab_relocate_bg racelab_unused_bg racelab_unused_bg_ro racelab_set_ro racelab_clear_ro racelab_remove_chunk racelab_trim_bg racelab_discard racelab_eb_write"',
   );
   for (const file of ["buffer_size_kb", "trace_clock", "set_ftrace_filter", "kprobe_events", "kprobe_profile"]) {
     expect(text).toContain(`$T/${file}`);
@@ -70,9 +80,9 @@ test("the trim script's tracefs set-up: its tracepoints, functions and kprobes",
 const EXPECTED_ALL = [
   "p:racelab/racelab_relocate_chunk btrfs_relocate_chunk bytenr=$arg2:u64",
   "p:racelab/racelab_relocate_bg btrfs_relocate_block_group bytenr=$arg2:u64",
-  "p:racelab/racelab_unused_bg inc_block_group_ro bytenr=+8($arg1):u64 used=+40($arg1):u64",
-  "r:racelab/racelab_cleaner_ro inc_block_group_ro ret=$retval:s32",
-  "p:racelab/racelab_set_ro inc_block_group_ro bytenr=+8($arg1):u64",
+  "p:racelab/racelab_unused_bg inc_block_group_ro bytenr=+8($arg1):u64 used=+40($arg1):u64 caller=$stack0:x64",
+  "r:racelab/racelab_unused_bg_ro inc_block_group_ro ret=$retval:s32",
+  "p:racelab/racelab_set_ro inc_block_group_ro bytenr=+8($arg1):u64 caller=$stack0:x64",
   "p:racelab/racelab_clear_ro btrfs_dec_block_group_ro bytenr=+8($arg1):u64",
   "p:racelab/racelab_remove_chunk btrfs_remove_chunk bytenr=$arg2:u64",
   "p:racelab/racelab_trim_bg btrfs_trim_block_group bytenr=+8($arg1):u64",
@@ -80,9 +90,10 @@ const EXPECTED_ALL = [
   "p:racelab/racelab_eb_write write_one_eb bytenr=+0($arg1):u64 len=+8($arg1):u32",
   "p:racelab/racelab_scrub_chunk scrub_chunk bytenr=+8($arg2):u64 devid=+32($arg3):u64 physical=$arg4:u64",
   "p:racelab/racelab_bg_item update_block_group_item bytenr=+8($arg3):u64",
-  '# filter racelab_unused_bg\tcomm == "btrfs-cleaner"',
-  '# filter racelab_cleaner_ro\tcomm == "btrfs-cleaner" && ret == 0',
-  '# filter racelab_set_ro\tcomm != "btrfs-cleaner"',
+  // btrfs_delete_unused_bgs runs from 0xffffffffc0871b40 to the next symbol, 0xffffffffc0872500.
+  "# filter racelab_unused_bg\tcaller >= 0xffffffffc0871b40 && caller < 0xffffffffc0872500",
+  "# filter racelab_unused_bg_ro\t__probe_ret_ip >= 0xffffffffc0871b40 && __probe_ret_ip < 0xffffffffc0872500 && ret == 0",
+  "# filter racelab_set_ro\t(caller < 0xffffffffc0871b40 || caller >= 0xffffffffc0872500)",
 ];
 
 test("the od/awk BTF reader places every kprobe from BTF", () => {
@@ -119,6 +130,22 @@ test("a member or parameter missing from BTF stops the script, naming it", () =>
   const r3 = probes(scriptFile("scrub"), btfDir("inlined", { ...KIT_BTF, functions: rest }), "raw");
   expect(r3.status).toBe(1);
   expect(r3.stderr).toBe("racelab-record: BTF: no function scrub_chunk in btrfs (inlined or renamed in this kernel?): cannot place kprobe racelab_scrub_chunk\n");
+});
+
+test("a caller filter needs the function in kallsyms, with its address", () => {
+  const btf = btfDir("full-kallsyms", KIT_BTF);
+  const missing = probes(scriptFile("balance"), btf, "raw", path.join(dir, "absent-kallsyms"));
+  expect(missing.status).toBe(1);
+  expect(missing.stderr).toMatch(/^racelab-record: cannot read .*absent-kallsyms \(kprobe racelab_unused_bg filters on its caller's address\)\n$/);
+  const hidden = path.join(dir, "hidden-kallsyms");
+  writeFileSync(hidden, "0000000000000000 t btrfs_delete_unused_bgs\t[btrfs]\n0000000000000000 t btrfs_mark_bg_unused\t[btrfs]\n");
+  // Every address 0 (kptr_restrict): no range can be read.
+  const r = spawnSync("sh", [scriptFile("balance"), "probes"], {
+    encoding: "utf8",
+    env: { ...process.env, RACELAB_BTF: btf, RACELAB_BTF_READER: "raw", RACELAB_KALLSYMS: hidden },
+  });
+  expect(r.status).toBe(1);
+  expect(r.stderr).toMatch(/^racelab-record: .*hidden-kallsyms shows no addresses \(kptr_restrict\): run as root\n$/);
 });
 
 test("without kernel BTF the script says so", () => {
