@@ -25,7 +25,7 @@ export type Fetch =
 export interface FetchArg {
   /** The field name the trace prints (`bytenr=…`): the mapping table's field. */
   readonly name: string;
-  readonly type: "u64" | "u32" | "s32";
+  readonly type: "u64" | "u32";
   readonly from: Fetch;
 }
 
@@ -43,8 +43,6 @@ export interface KprobeSpec {
    * range, read from /proc/kallsyms when the kit starts.
    */
   readonly caller?: { readonly fn: string; readonly outside?: true };
-  /** A further event filter on the fields above (`ret == 0`). */
-  readonly filter?: string;
   /** The workloads that need it (every workload includes the removals: each race is with one). */
   readonly workloads: readonly Workload[] | "all";
   /** Why this probe and not the tracepoint: one line for the script's comments. */
@@ -85,15 +83,15 @@ export const KPROBES_6_1: readonly KprobeSpec[] = [
     why: "unused_bg_check that proceeds: btrfs_delete_unused_bgs calls inc_block_group_ro (6.1 traces only skips)",
   },
   {
-    // Its return with 0: the block group did become read-only (a return probe comes after the entry probe above; a second entry probe might not).
+    // Called by btrfs_delete_unused_bgs only when inc_block_group_ro returned 0 (a no-op unless zoned). Not a
+    // return probe of inc_block_group_ro: a return probe replaces the return address that caller filters read.
     event: "racelab_unused_bg_ro",
-    at: "return",
-    symbol: "inc_block_group_ro",
-    args: [{ name: "ret", type: "s32", from: { retval: true } }],
+    at: "entry",
+    symbol: "btrfs_zone_finish",
+    args: [{ name: "bytenr", type: "u64", from: bg("block_group", "start") }],
     caller: { fn: DELETE_UNUSED },
-    filter: "ret == 0",
     workloads: "all",
-    why: "set_ro of an unused block group's deletion (bound by its check)",
+    why: "set_ro of an unused block group's deletion: it became read-only",
   },
   {
     event: "racelab_set_ro",

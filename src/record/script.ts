@@ -34,8 +34,22 @@ export function kitFor(workload: Workload | "all"): { kprobes: KprobeSpec[]; fun
 
 const KIT_GROUP = "racelab";
 
+/**
+ * A return probe replaces its function's return address while the call runs,
+ * so an entry probe of the same function reads the trampoline as its caller:
+ * the table must not ask for both.
+ */
+function checkCallerFilters(kprobes: readonly KprobeSpec[]): void {
+  for (const k of kprobes) {
+    if (k.caller && kprobes.some((r) => r.at === "return" && r.symbol === k.symbol)) {
+      throw new Error(`${k.event}: a caller filter on ${k.symbol}, which has a return probe`);
+    }
+  }
+}
+
 export function recordScript(opts: RecordOptions): string {
   const { kprobes, functions, tracepoints } = kitFor(opts.workload);
+  checkCallerFilters(kprobes);
   const workloads = opts.workload === "all" ? [...WORKLOADS] : [opts.workload];
   const want = btfWanted(kprobes);
   return [
@@ -83,7 +97,8 @@ function header(opts: RecordOptions, workloads: readonly Workload[]): string {
     "#   sh THIS clean                       tracing off, the racelab kprobes removed",
     "# Environment: RACELAB_TRACEFS (/sys/kernel/tracing), RACELAB_BTF (/sys/kernel/btf),",
     "#   RACELAB_BUFFER_KB (per-CPU ring buffer, 65536), RACELAB_TRACE_CLOCK (global),",
-    "#   RACELAB_BTF_READER=raw (read BTF with od/awk even when bpftool is installed).",
+    "#   RACELAB_BTF_READER=raw (read BTF with od/awk even when bpftool is installed), RACELAB_KALLSYMS",
+    "#   (/proc/kallsyms: where a caller filter reads a function's address range).",
     "# Structure offsets and parameter positions come from the kernel's BTF when the kprobes are",
     "# placed (bpftool if installed, else the od/awk reader below); a missing one stops the script.",
     "#",
@@ -162,7 +177,6 @@ function filters(kprobes: readonly KprobeSpec[]): string {
       rows.push(`  set -- $${v}`);
       parts.push(k.caller.outside ? `(${field} < 0x$1 || ${field} >= 0x$2)` : `${field} >= 0x$1 && ${field} < 0x$2`);
     }
-    if (k.filter !== undefined) parts.push(k.filter);
     if (parts.length > 0) rows.push(`  printf '%s\\t%s\\n' ${k.event} "${parts.join(" && ")}"`);
   }
   return ["kprobe_filters() {", ...(rows.length ? rows : ["  :"]), "}", ""].join("\n");

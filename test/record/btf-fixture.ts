@@ -91,6 +91,7 @@ export const KIT_BTF: BtfSpec = {
     write_one_eb: ["eb", "wbc", "epd"],
     scrub_chunk: ["sctx", "bg", "scrub_dev", "dev_offset", "dev_extent_len"],
     update_block_group_item: ["trans", "path", "cache"],
+    btrfs_zone_finish: ["block_group"],
   },
 };
 

@@ -81,7 +81,7 @@ const EXPECTED_ALL = [
   "p:racelab/racelab_relocate_chunk btrfs_relocate_chunk bytenr=$arg2:u64",
   "p:racelab/racelab_relocate_bg btrfs_relocate_block_group bytenr=$arg2:u64",
   "p:racelab/racelab_unused_bg inc_block_group_ro bytenr=+8($arg1):u64 used=+40($arg1):u64 caller=$stack0:x64",
-  "r:racelab/racelab_unused_bg_ro inc_block_group_ro ret=$retval:s32",
+  "p:racelab/racelab_unused_bg_ro btrfs_zone_finish bytenr=+8($arg1):u64 caller=$stack0:x64",
   "p:racelab/racelab_set_ro inc_block_group_ro bytenr=+8($arg1):u64 caller=$stack0:x64",
   "p:racelab/racelab_clear_ro btrfs_dec_block_group_ro bytenr=+8($arg1):u64",
   "p:racelab/racelab_remove_chunk btrfs_remove_chunk bytenr=$arg2:u64",
@@ -92,7 +92,7 @@ const EXPECTED_ALL = [
   "p:racelab/racelab_bg_item update_block_group_item bytenr=+8($arg3):u64",
   // btrfs_delete_unused_bgs runs from 0xffffffffc0871b40 to the next symbol, 0xffffffffc0872500.
   "# filter racelab_unused_bg\tcaller >= 0xffffffffc0871b40 && caller < 0xffffffffc0872500",
-  "# filter racelab_unused_bg_ro\t__probe_ret_ip >= 0xffffffffc0871b40 && __probe_ret_ip < 0xffffffffc0872500 && ret == 0",
+  "# filter racelab_unused_bg_ro\tcaller >= 0xffffffffc0871b40 && caller < 0xffffffffc0872500",
   "# filter racelab_set_ro\t(caller < 0xffffffffc0871b40 || caller >= 0xffffffffc0872500)",
 ];
 
