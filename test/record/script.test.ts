@@ -11,6 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import { recordScript } from "../../src/record/script.ts";
 import { WORKLOADS } from "../../src/record/workloads.ts";
+import { racelab } from "../helpers/cli.ts";
 import { buildBtf, KIT_BTF, type BtfSpec } from "./btf-fixture.ts";
 
 let dir: string;
@@ -153,3 +154,15 @@ test("without kernel BTF the script says so", () => {
   expect(r.status).toBe(1);
   expect(r.stderr).toMatch(/^racelab-record: no kernel BTF at .*absent\/vmlinux \(CONFIG_DEBUG_INFO_BTF\)/);
 });
+
+test("racelab record prints the kit; a bad flag is a one-line error with exit code 2", async () => {
+  const ok = await racelab(["record", "--kernel", "6.1", "--workload", "scrub"]);
+  expect(ok).toMatchObject({ code: 0, stderr: "" });
+  expect(ok.stdout).toBe(recordScript({ kernel: "6.1", workload: "scrub" }));
+  expect(ok.stdout).toContain("racelab_scrub_chunk");
+  expect(ok.stdout).not.toContain("racelab_trim_bg");
+  const bad = await racelab(["record", "--workload", "defrag"]);
+  expect(bad).toMatchObject({ code: 2, stdout: "", stderr: 'racelab: record: --workload: expected balance, trim, scrub, commit, all, got "defrag"\n' });
+  const kernel = await racelab(["record", "--kernel", "5.15"]);
+  expect(kernel).toMatchObject({ code: 2, stderr: 'racelab: record: --kernel: expected 6.1, got "5.15"\n' });
+}, 60_000);
