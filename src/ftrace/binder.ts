@@ -471,17 +471,10 @@ export class Binder {
    * `racelab record`) alike: the actor's next `trim_bg` ends its previous
    * trim, and a `discard_start` opens the actor's discard (§6.2 Ends).
    */
-  private emitStep(
-    ctx: TaskCtx,
-    type: EventType,
-    data: Record<string, unknown>,
-    where: Where,
-    subject: { bytenr: bigint; fsid: string | null } | null,
-    fromFunction: boolean,
-    fsid: string | null = null,
-  ): void {
+  private emitStep(...args: Parameters<Binder["emit"]>): void {
+    const [ctx, type, , where] = args;
     if (type === "trim_bg") this.endTrim(ctx, where);
-    this.emit(ctx, type, data, where, subject, fromFunction, fsid);
+    this.emit(...args);
     if (type === "discard_start") ctx.discard = "open";
   }
 
