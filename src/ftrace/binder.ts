@@ -309,11 +309,9 @@ export class Binder {
         const type = rule.event;
         const data = emptyData(type);
         Object.assign(data, rule.data);
-        if (type === "trim_bg") this.endTrim(ctx, where); // the actor's next trim_bg ends the previous one
         const args = this.takeArgs(ctx);
         const subject = this.applyArgs(type, data, args);
-        this.emit(ctx, type, data, where, subject, true);
-        if (type === "discard_start") ctx.discard = "open";
+        this.emitStep(ctx, type, data, where, subject, true);
         return;
       }
     }
@@ -326,6 +324,7 @@ export class Binder {
       return;
     }
     if (rule.kind === "noise") return;
+    if (rule.within !== null && !ctx.open.has(rule.within)) return;
     const { fsid, values } = parseTracepointFields(body);
     for (const [field, want] of rule.when) if (values.get(field) !== want) return;
     const type = rule.event;
@@ -337,7 +336,7 @@ export class Binder {
     fillFromArgs(data, args, false);
     const bytenr = data.bytenr as bigint | null | undefined;
     const subject = rule.subject && typeof bytenr === "bigint" ? { bytenr, fsid } : null;
-    this.emit(ctx, type, data, where, subject, false, fsid);
+    this.emitStep(ctx, type, data, where, subject, false, fsid);
   }
 
   private printLine(ctx: TaskCtx, text: string, where: Where): void {
@@ -466,6 +465,18 @@ export class Binder {
   }
 
   // --- emission and chains (§6.3) -------------------------------------------------------
+
+  /**
+   * A mapped line's event, from a function or a tracepoint (a kprobe of
+   * `racelab record`) alike: the actor's next `trim_bg` ends its previous
+   * trim, and a `discard_start` opens the actor's discard (§6.2 Ends).
+   */
+  private emitStep(...args: Parameters<Binder["emit"]>): void {
+    const [ctx, type, , where] = args;
+    if (type === "trim_bg") this.endTrim(ctx, where);
+    this.emit(...args);
+    if (type === "discard_start") ctx.discard = "open";
+  }
 
   private emit(
     ctx: TaskCtx,

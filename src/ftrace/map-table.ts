@@ -67,6 +67,12 @@ const tracepointSchema = z
     optional: z.array(z.string()).optional(),
     /** Only when these fields have these values (`{"create": "1"}`). */
     when: z.record(z.string(), z.string()).optional(),
+    /**
+     * Only while the task has an open chain of this kind (`"trim"`): the line
+     * is otherwise context. A kprobe has no parent to tell its caller by, and
+     * the same function runs outside the chain too (a discard of a commit).
+     */
+    within: chainKind.optional(),
     data: z.record(z.string(), constant).optional(),
     /** Its bytenr names the subject of the chain it is a step of (§6.3 rule 3). */
     subject: z.literal(true).optional(),
@@ -89,6 +95,9 @@ const tracepointSchema = z
       ctx.addIssue({ code: "custom", path: ["subject"], message: `${e.event} is not a chain step` });
     }
     if (e.subject && !("bytenr" in (e.fields ?? {}))) ctx.addIssue({ code: "custom", path: ["subject"], message: "needs a bytenr field" });
+    if (e.within !== undefined && !kindsWithStep(e.event).includes(e.within)) {
+      ctx.addIssue({ code: "custom", path: ["within"], message: `${e.event} is not a step of a ${e.within} chain` });
+    }
   });
 
 function checkData(event: EventType | undefined, data: Record<string, unknown>, ctx: z.RefinementCtx): void {
@@ -142,6 +151,8 @@ export type TracepointRule =
       readonly fields: readonly (readonly [dataKey: string, field: string])[];
       readonly optional: ReadonlySet<string>;
       readonly when: readonly (readonly [field: string, value: string])[];
+      /** Counts only while the task has an open chain of this kind. */
+      readonly within: ChainKind | null;
       readonly data: Readonly<Record<string, unknown>>;
       readonly subject: boolean;
       readonly merge: boolean;
@@ -193,6 +204,7 @@ export function compileMapTable(files: readonly { source: string; json: unknown 
               fields: Object.entries(t.fields ?? {}),
               optional: new Set(t.optional ?? []),
               when: Object.entries(t.when ?? {}),
+              within: t.within ?? null,
               data: t.data ?? {},
               subject: t.subject === true,
               merge: t.merge === true,

@@ -78,3 +78,23 @@ test("a bad table is refused naming the file and the entry", () => {
   ).toThrow("x: functions.0: exactly one of event, end, role, noise");
   expect(() => compileMapTable([{ source: "y", json: { version: 2 } }])).toThrow(/y: version/);
 });
+
+test("a tracepoint rule may count only inside an open chain of a kind (within), checked against the chain table", () => {
+  const t = loadMapTable([], {});
+  expect(t.tracepoints.get("racelab_discard")).toMatchObject({ kind: "event", event: "discard_start", within: "trim" });
+  expect(t.tracepoints.get("btrfs_chunk_free")).toMatchObject({ within: null });
+  expect(() =>
+    compileMapTable([{ source: "w", json: { version: 1, tracepoints: [{ names: ["x"], event: "discard_start", within: "scrub" }] } }]),
+  ).toThrow("w: tracepoints.0.within: discard_start is not a step of a scrub chain");
+  const text = flat([
+    ["btrfs-transacti", 7, "racelab_discard: (btrfs_discard_extent+0x9b/0x220 [btrfs] <- btrfs_map_discard) devid=1 physical=9437184 len=4096"],
+    ["fstrim", 8, "racelab_trim_bg: (btrfs_trim_block_group+0x0/0x380 [btrfs]) bytenr=22020096"],
+    ["fstrim", 8, "racelab_discard: (btrfs_discard_extent+0x9b/0x220 [btrfs] <- btrfs_map_discard) devid=1 physical=30408704 len=65536"],
+  ]);
+  // The commit's discard (pid 7, no trim open) is context; fstrim's is a discard of its trim's block group.
+  expect(parseTrace(text, { table: t }).events.map(brief)).toEqual([
+    "4.0 8 trim_bg 22020096 trim",
+    "5.0 8 discard_start 22020096 trim",
+    "5.1 8 trim_bg_end 22020096 trim",
+  ]);
+});

@@ -23,4 +23,5 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: "worker", load: () => load(import("./worker.ts")) },
   { name: "exercise", load: () => load(import("./exercise.ts")) },
   { name: "user", load: () => load(import("./user.ts")) },
+  { name: "record", load: () => load(import("./record.ts")) },
 ];
