@@ -89,6 +89,16 @@ async function program(w: WorkContext, p: JobPayloads["explore"]): Promise<Progr
   return programFromScenario(loadScenarioFile(file), s);
 }
 
+/**
+ * What a budget refuses before a job runs at all (and before it waits in a
+ * queue): an exploration asking for more states than the owner may visit.
+ */
+export function refusedUpFront<K extends JobKind>(job: Job<K>): DomainError | null {
+  if (job.kind !== "explore") return null;
+  const asked = (job.payload as JobPayloads["explore"]).maxStates;
+  return asked !== null && asked > job.budget.maxStates ? budgetExceeded("explored states", `maxStates ${asked} is above your ${job.budget.maxStates}`) : null;
+}
+
 /** Every kind's handler: a kind without one is a compile error. */
 export const JOB_HANDLERS: { readonly [K in JobKind]: Handler<K> } = {
   check: (w, p) => w.replay.check(p.traceId, p.rules),
@@ -96,9 +106,6 @@ export const JOB_HANDLERS: { readonly [K in JobKind]: Handler<K> } = {
   diff: (w, p) => w.replay.diff(p.traceId, p.from, p.to, p.rules),
   replaySteps: (w, p) => stateSteps(w.replay, p.traceId, p.rules, p.fromSeq, p.to),
   explore: async (w, p, budget) => {
-    if (p.maxStates !== null && p.maxStates > budget.maxStates) {
-      throw budgetExceeded("explored states", `maxStates ${p.maxStates} is above your ${budget.maxStates}`);
-    }
     const maxStates = p.maxStates ?? Math.min(DEFAULT_MAX_STATES, budget.maxStates);
     return reportWire(explore(await program(w, p), p.rules, { maxSteps: p.maxSteps, maxStates }));
   },
@@ -110,5 +117,7 @@ export const JOB_HANDLERS: { readonly [K in JobKind]: Handler<K> } = {
 };
 
 export function runJob<K extends JobKind>(w: WorkContext, job: Job<K>): Promise<JobResults[K]> {
+  const refused = refusedUpFront(job);
+  if (refused) return Promise.reject(refused);
   return (JOB_HANDLERS[job.kind] as Handler<K>)(w, job.payload, job.budget);
 }

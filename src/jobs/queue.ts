@@ -20,7 +20,8 @@ import type { Database } from "../db/connection.ts";
 import { DomainError, ERROR_CODES, type ErrorCode } from "../errors.ts";
 import type { JobOwner } from "./budgets.ts";
 import type { JobKind, JobPayloads, JobResults } from "./kinds.ts";
-import type { JobRequest, JobRunner, JobStats } from "./runner.ts";
+import { refusedUpFront } from "./kinds.ts";
+import { budgetOf, type JobRequest, type JobRunner, type JobStats } from "./runner.ts";
 
 /** The kinds that go through the queue (the rest runs on the asking server's own workers). */
 export const DURABLE_KINDS = ["import", "explore", "snapshots"] as const satisfies readonly JobKind[];
@@ -77,6 +78,9 @@ export class DurableQueue {
 
   /** Puts `kind` on the queue and waits for its result; `signal` cancels it. */
   async run<K extends DurableKind>(kind: K, payload: JobPayloads[K], request: JobRequest): Promise<JobResults[K]> {
+    // What the owner's budget refuses anyway is refused here, not after a wait in the queue.
+    const refused = refusedUpFront({ kind, payload, budget: budgetOf(request.owner) });
+    if (refused) throw refused;
     const data: QueuedJob<K> = { payload, owner: request.owner };
     const id = await this.boss.send(QUEUE(kind), data as object, { retryLimit: 0, expireInHours: 12 });
     if (!id) throw new DomainError("INTERNAL", `the ${kind} job was not queued`);
@@ -106,8 +110,12 @@ export class DurableQueue {
     }
   }
 
+  /** Jobs being taken, stopped when the queue closes (while the database is still there to record it). */
+  private readonly taking = new Set<AbortController>();
+
   private async take(runner: JobRunner, kind: DurableKind, job: PgBoss.Job<QueuedJob>): Promise<unknown> {
     const cancelled = new AbortController();
+    this.taking.add(cancelled);
     // Cancelled by its asker: noticed within a second, then the worker's job is stopped.
     const watch = (async () => {
       while (!cancelled.signal.aborted) {
@@ -124,6 +132,7 @@ export class DurableQueue {
       }
       return await runner.run(kind, job.data.payload as never, request);
     } finally {
+      this.taking.delete(cancelled);
       cancelled.abort();
       await watch;
     }
@@ -172,8 +181,10 @@ export class DurableQueue {
     }
   }
 
+  /** Stops taking jobs: those being run are stopped and failed ("the worker stopped"), then the queue's own work ends. */
   async close(): Promise<void> {
-    await this.boss.stop({ graceful: false, wait: true, close: false });
+    for (const c of this.taking) c.abort(new DomainError("INTERNAL", "the worker taking this job stopped"));
+    await this.boss.stop({ graceful: true, wait: true, close: false, timeout: 30_000 });
   }
 }
 

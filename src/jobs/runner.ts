@@ -13,7 +13,7 @@ import { Piscina } from "piscina";
 import { DomainError, type ErrorCode } from "../errors.ts";
 import { budgetExceeded, ROLE_BUDGETS, type JobBudget, type JobOwner } from "./budgets.ts";
 import { FairQueue } from "./fair.ts";
-import { runJob, type Job, type JobKind, type JobPayloads, type JobResults, type WorkContext } from "./kinds.ts";
+import { refusedUpFront, runJob, type Job, type JobKind, type JobPayloads, type JobResults, type WorkContext } from "./kinds.ts";
 
 export interface JobRequest {
   readonly owner: JobOwner;
@@ -157,6 +157,8 @@ export function poolRunner(opts: PoolOptions): JobRunner {
   return {
     run(kind, payload, request) {
       const job = { kind, payload, budget: ofOwner(request.owner) };
+      const refused = refusedUpFront(job);
+      if (refused) return Promise.reject(refused);
       return fair.run(request.owner, () => runInWorker(job, request.signal), request.signal).catch((err: unknown) => {
         if (request.signal?.aborted && err === request.signal.reason) cancelled++;
         throw err;
