@@ -15,7 +15,7 @@ import { exploreProgram } from "../src/explore/explore.ts";
 import { programFromScenario } from "../src/explore/program.ts";
 import { resolveRules } from "../src/rules/index.ts";
 import { loadScenarioFile } from "../src/scenario/load.ts";
-import { RACE_IDS } from "../src/scenario/parse.ts";
+import { RACE_IDS } from "../src/events/races.ts";
 import { seedFile } from "../src/explore/source.ts";
 
 const { values } = parseArgs({ options: { repeat: { type: "string", default: "1" }, "no-reduction": { type: "boolean", default: false } } });

@@ -6,7 +6,7 @@
  */
 import { DomainError } from "../errors.ts";
 import type { RaceId } from "../replay/types.ts";
-import { RACE_IDS } from "../scenario/parse.ts";
+import { RACE_IDS } from "../events/races.ts";
 import { canonicalAnswerText, fixesSchema, scheduleSchema } from "./definition.ts";
 import { answerError } from "./grade.ts";
 import type { Answer, ExerciseKind } from "./types.ts";

@@ -9,20 +9,11 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type
 import { z } from "zod";
 import { DomainError } from "../errors.ts";
 import { controlCharacterIn } from "../names.ts";
-import { resolveRules } from "../rules/index.ts";
-import type { FixId } from "../rules/types.ts";
-import { RACE_IDS } from "../scenario/parse.ts";
+import { FIX_IDS, FIX_OF_RACE, resolveRules, type FixId } from "../rules/index.ts";
+import { RACE_IDS } from "../events/races.ts";
 import type { RaceId } from "../replay/types.ts";
 import { EXERCISE_KINDS, FEEDBACK_LEVELS, QUESTION_ASKS, type ExerciseDef, type QuestionAsk, type TraceSource } from "./types.ts";
 
-/** Fix ids in DOMAIN §1 table order, and the race each cures. */
-export const FIX_IDS = ["delete-unused-bgs-mutex", "pin-chunks-during-trim", "retry-enoent-cache-writeout", "scrub-skip-removed-chunk"] as const satisfies readonly FixId[];
-export const FIX_OF_RACE: Readonly<Record<RaceId, FixId>> = {
-  "balance-vs-unused-bg-deletion": "delete-unused-bgs-mutex",
-  "trim-vs-bg-removal": "pin-chunks-during-trim",
-  "bg-creation-vs-cache-writeout": "retry-enoent-cache-writeout",
-  "scrub-vs-bg-deletion": "scrub-skip-removed-chunk",
-};
 
 export const SLUG_RE = /^[a-z0-9][a-z0-9-]{0,63}$/;
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -55,7 +46,7 @@ const title = nonEmpty.superRefine((s, ctx) => {
   if (bad) ctx.addIssue({ code: "custom", message: `contains the control character ${bad}` });
 });
 const raceId = z.enum(RACE_IDS as unknown as [RaceId, ...RaceId[]], { error: `expected one of ${RACE_IDS.join(", ")}` });
-const fixId = z.enum(FIX_IDS, { error: `expected one of ${FIX_IDS.join(", ")}` });
+const fixId = z.enum(FIX_IDS as [FixId, ...FixId[]], { error: `expected one of ${FIX_IDS.join(", ")}` });
 const count = z.number({ error: "expected a whole number" }).int("expected a whole number").nonnegative("must be >= 0");
 
 const slug = z

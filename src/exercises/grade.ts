@@ -18,8 +18,8 @@ import { type CheckResult, checkTrace } from "../replay/check.ts";
 import { stateAtEvents } from "../replay/time-travel.ts";
 import type { FsStateView, RaceId } from "../replay/types.ts";
 import { resolveRules } from "../rules/index.ts";
-import type { FixId } from "../rules/types.ts";
-import { FIX_IDS } from "./definition.ts";
+import type { FixId } from "../rules/index.ts";
+import { FIX_IDS } from "../rules/index.ts";
 import { normalizeAnswer, questionText, trueAnswer } from "./questions.ts";
 import { actorOf, ScheduleError, scheduleEvents } from "./trace.ts";
 import type {

@@ -5,7 +5,7 @@
  * instructor's views (`view.ts`).
  */
 import type { RaceId, Verdict } from "../replay/types.ts";
-import type { FixId } from "../rules/types.ts";
+import type { FixId } from "../rules/index.ts";
 import type { Scenario, ScenarioActor } from "../scenario/parse.ts";
 
 export const EXERCISE_KINDS = ["spot-the-race", "be-the-scheduler", "which-fix", "predict-the-state"] as const;

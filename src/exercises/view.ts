@@ -7,7 +7,7 @@
  */
 import { UnreachableCaseError } from "../errors.ts";
 import { answerFields } from "./answers.ts";
-import { FIX_IDS } from "./definition.ts";
+import { FIX_IDS } from "../rules/index.ts";
 import { gradeAnswer, smallestCleanSets, stateAtStep, unpatchedReplay } from "./grade.ts";
 import { answerType, questionText, trueAnswer } from "./questions.ts";
 import { formatArgs, listing, programs, type ListedStep } from "./trace.ts";

@@ -31,7 +31,7 @@ import { type RaceEffect } from "../projections/evolve.ts";
 import { Engine } from "../replay/engine.ts";
 import type { RaceId } from "../replay/types.ts";
 import type { RuleSet } from "../rules/types.ts";
-import { RACE_IDS } from "../scenario/parse.ts";
+import { RACE_IDS } from "../events/races.ts";
 import { isWaiting, stateKey } from "./engine-state.ts";
 import { type Footprint, conflicts, pushFootprint } from "./footprint.ts";
 import { type Program, naiveCount, totalSteps } from "./program.ts";

@@ -6,8 +6,8 @@
  * Ordering decisions (lock M, deferral, skip path, completion rule) belong to
  * the replay engine (src/replay/engine.ts), which calls `applyEvent`.
  */
+import type { RaceEffect } from "../events/races.ts";
 import { BLOCK_GROUP_FLAGS, type EventType, type RaceEvent, type Stripe } from "../events/types.ts";
-import type { RaceId } from "../replay/types.ts";
 import type { RuleSet } from "../rules/types.ts";
 import {
   type Actor,
@@ -26,14 +26,7 @@ import {
   visibleInCommitRoot,
 } from "./state.ts";
 
-export type RaceEffect = "assertion_failure" | "discard_overwrites_metadata" | "transaction_abort_enoent" | "scrub_einval";
-
-export const RACE_OF_EFFECT: Readonly<Record<RaceEffect, RaceId>> = {
-  assertion_failure: "balance-vs-unused-bg-deletion",
-  discard_overwrites_metadata: "trim-vs-bg-removal",
-  transaction_abort_enoent: "bg-creation-vs-cache-writeout",
-  scrub_einval: "scrub-vs-bg-deletion",
-};
+export type { RaceEffect } from "../events/races.ts";
 
 export type Note =
   | { readonly kind: "effect"; readonly effect: RaceEffect; readonly message: string }

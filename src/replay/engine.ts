@@ -13,7 +13,8 @@
  */
 import { encodeEvent, decodeEvent } from "../events/catalog.ts";
 import type { RaceEvent } from "../events/types.ts";
-import { type ApplyCtx, type Note, RACE_OF_EFFECT, applyEvent, ensureActor, judgeDiscard } from "../projections/evolve.ts";
+import { RACE_OF_EFFECT } from "../events/races.ts";
+import { type ApplyCtx, type Note, applyEvent, ensureActor, judgeDiscard } from "../projections/evolve.ts";
 import { decodeJson, encodeJson } from "../projections/serialize.ts";
 import { type FsState, hex, initialState, key } from "../projections/state.ts";
 import type { RuleSet } from "../rules/types.ts";

@@ -7,15 +7,9 @@
 
 export type Verdict = "bug" | "clean" | "undecidable";
 
-/** The four effects of DOMAIN.md §3, plus model-invariant violations. */
-export type EffectId = "assertion_failure" | "discard_overwrites_metadata" | "transaction_abort_enoent" | "scrub_einval" | "invariant";
+import type { EffectId, RaceId } from "../events/races.ts";
 
-/** Race ids = DOMAIN.md §5 headings. */
-export type RaceId =
-  | "balance-vs-unused-bg-deletion"
-  | "trim-vs-bg-removal"
-  | "bg-creation-vs-cache-writeout"
-  | "scrub-vs-bg-deletion";
+export type { EffectId, RaceId } from "../events/races.ts";
 
 export interface Finding {
   readonly race: RaceId | null;

@@ -9,12 +9,11 @@ import os from "node:os";
 import path from "node:path";
 import type { EventStore, SnapshotStore } from "../events/store.ts";
 import { inlineRunner, type JobRunner } from "../jobs/runner.ts";
-import { RACE_OF_EFFECT } from "../projections/evolve.ts";
 import { createReplayService } from "../replay/service.ts";
 import type { RaceId } from "../replay/types.ts";
 import { FIXES } from "../rules/index.ts";
 import { loadScenarioFile, scenarioFiles, scenarioName, SEEDS_DIR } from "../scenario/load.ts";
-import { RACE_IDS } from "../scenario/parse.ts";
+import { EFFECT_OF_RACE, RACE_IDS } from "../events/races.ts";
 import type { ApiDeps, ApiModule, ReferenceData } from "./context.ts";
 import { exploreResolvers, exploreTypeDefs } from "./explore.ts";
 import { classroomModule } from "./exercises.ts";
@@ -42,7 +41,6 @@ export function seedReference(seedsDir: string = SEEDS_DIR): ReferenceData {
         };
       }),
     ));
-  const effectOf = new Map(Object.entries(RACE_OF_EFFECT).map(([effect, race]) => [race as RaceId, effect]));
   return {
     fixes: () => FIXES.map((f) => ({ id: f.id, title: f.title, seed: f.seed, commit: f.commit, invariant: f.invariant, race: f.race })),
     races: async () => {
@@ -53,7 +51,7 @@ export function seedReference(seedsDir: string = SEEDS_DIR): ReferenceData {
         return {
           id,
           title: canonical?.title ?? id,
-          effect: effectOf.get(id) ?? "invariant",
+          effect: EFFECT_OF_RACE[id],
           fix: fix?.id ?? null,
           seeds: fix ? fix.seed.split(/,\s*/) : [],
         };

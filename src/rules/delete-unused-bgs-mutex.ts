@@ -14,7 +14,7 @@ import type { Fix } from "./types.ts";
  * Replay: the first step of every relocation and deletion chain takes the
  * mutex (DOMAIN §4.3); whoever finds it held waits, FIFO.
  */
-export const deleteUnusedBgsMutex: Fix = {
+export const deleteUnusedBgsMutex = {
   id: "delete-unused-bgs-mutex",
   title: "serialize balance and unused block group deletion with delete_unused_bgs_mutex",
   seed: "000_7410ea1700246a15.txt",
@@ -24,4 +24,4 @@ export const deleteUnusedBgsMutex: Fix = {
   hooks: {
     chainLock: (kind, current) => (kind === "relocation" || kind === "deletion" ? "delete_unused_bgs_mutex" : current),
   },
-};
+} as const satisfies Fix;

@@ -10,20 +10,32 @@ import { deleteUnusedBgsMutex } from "./delete-unused-bgs-mutex.ts";
 import { pinChunksDuringTrim } from "./pin-chunks-during-trim.ts";
 import { retryEnoentCacheWriteout } from "./retry-enoent-cache-writeout.ts";
 import { scrubSkipRemovedChunk } from "./scrub-skip-removed-chunk.ts";
-import type { ComposedHooks, Fix, FixId, RemovalPlan, RuleSet } from "./types.ts";
+import { RACE_IDS, type RaceId } from "../events/races.ts";
+import type { ComposedHooks, Fix, RemovalPlan, RuleSet } from "./types.ts";
 
-export type { Fix, FixId, RuleSet } from "./types.ts";
+export type { Fix, RuleSet } from "./types.ts";
 
-/** All fixes, in DOMAIN §1 table order. */
-export const FIXES: readonly Fix[] = Object.freeze([
-  deleteUnusedBgsMutex,
-  pinChunksDuringTrim,
-  retryEnoentCacheWriteout,
-  scrubSkipRemovedChunk,
-]);
+/**
+ * All fixes, in DOMAIN §1 table order: the one registry. Fix ids, which fix
+ * cures which race, the exercises' choices and the rule sets are derived
+ * from it; a fifth fix is one module and one line here.
+ */
+export const FIXES = [deleteUnusedBgsMutex, pinChunksDuringTrim, retryEnoentCacheWriteout, scrubSkipRemovedChunk] as const;
+
+export type FixId = (typeof FIXES)[number]["id"];
+
+export const FIX_IDS: readonly FixId[] = FIXES.map((f) => f.id);
+
+/** The fix of each race (DOMAIN §1): every race has one. */
+export const FIX_OF_RACE: Readonly<Record<RaceId, FixId>> = (() => {
+  const out = Object.fromEntries(FIXES.map((f) => [f.race, f.id])) as Partial<Record<RaceId, FixId>>;
+  const missing = RACE_IDS.filter((r) => out[r] === undefined);
+  if (missing.length > 0) throw new Error(`rules: no fix for race ${missing.join(", ")}`);
+  return out as Record<RaceId, FixId>;
+})();
 
 export function isFixId(id: string): id is FixId {
-  return FIXES.some((f) => f.id === id);
+  return (FIX_IDS as readonly string[]).includes(id);
 }
 
 function compose(fixes: readonly Fix[]): ComposedHooks {

@@ -11,7 +11,7 @@ import type { Fix } from "./types.ts";
  * extent map and puts it on `fs_info->pinned_chunks`, whose device ranges the
  * chunk allocator treats as used; the last trimmer drops the map.
  */
-export const pinChunksDuringTrim: Fix = {
+export const pinChunksDuringTrim = {
   id: "pin-chunks-during-trim",
   title: "keep the extent map of a block group being trimmed (pinned_chunks)",
   seed: "001_ccdd62c1f7bd69e1.txt",
@@ -23,4 +23,4 @@ export const pinChunksDuringTrim: Fix = {
     trimStart: (bg) => (bg.removed ? "noop" : "counted"),
     avoidPinnedRanges: () => true,
   },
-};
+} as const satisfies Fix;

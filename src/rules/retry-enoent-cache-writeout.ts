@@ -12,7 +12,7 @@ import type { Fix } from "./types.ts";
  * the bg re-queued on `dirty_bgs`; the critical pass
  * (`btrfs_write_dirty_block_groups`), after all writers left, still aborts.
  */
-export const retryEnoentCacheWriteout: Fix = {
+export const retryEnoentCacheWriteout = {
   id: "retry-enoent-cache-writeout",
   title: "ignore -ENOENT in the early cache writeout and retry in the critical section",
   seed: "002_70ee108d738edeeb.txt",
@@ -22,4 +22,4 @@ export const retryEnoentCacheWriteout: Fix = {
   hooks: {
     writeCacheGroupEnoent: (phase, current) => (phase === "early" ? "requeue" : current),
   },
-};
+} as const satisfies Fix;

@@ -10,7 +10,7 @@ import type { Fix } from "./types.ts";
  * bg not removed is still -EINVAL. It relies on the `removed` flag of fix 001,
  * so with this fix alone `btrfs_remove_block_group` still sets `removed`.
  */
-export const scrubSkipRemovedChunk: Fix = {
+export const scrubSkipRemovedChunk = {
   id: "scrub-skip-removed-chunk",
   title: "scrub_chunk: a missing extent map of a removed block group is not an error",
   seed: "003_859c27ecbcd90aaa.txt, 004_28e7ee6444ef3537.txt",
@@ -21,4 +21,4 @@ export const scrubSkipRemovedChunk: Fix = {
     removeBlockGroup: (_bg, current) => ({ ...current, markRemoved: true }),
     scrubMissingMap: (bg, current) => (bg?.removed ? "skip" : current),
   },
-};
+} as const satisfies Fix;

@@ -7,7 +7,8 @@
  * here and one call in the engine.
  */
 import type { ChainKind } from "../events/types.ts";
-import type { RaceId } from "../replay/types.ts";
+import type { RaceId } from "../events/races.ts";
+import type { FixId } from "./index.ts";
 import type { BlockGroup, Phase } from "../projections/state.ts";
 
 export type LockName = "delete_unused_bgs_mutex";
@@ -48,14 +49,8 @@ export interface RuleHooks {
   avoidPinnedRanges?(current: boolean): boolean;
 }
 
-export type FixId =
-  | "delete-unused-bgs-mutex"
-  | "pin-chunks-during-trim"
-  | "retry-enoent-cache-writeout"
-  | "scrub-skip-removed-chunk";
-
-export interface Fix {
-  readonly id: FixId;
+export interface Fix<Id extends string = string> {
+  readonly id: Id;
   readonly title: string;
   /** Seed file(s) in shared/seeds describing the race. */
   readonly seed: string;

@@ -18,14 +18,8 @@ import { DomainError } from "../errors.ts";
 import { EventValidationError, decodeEvent, isEventType, parseU64 } from "../events/catalog.ts";
 import { BLOCK_GROUP_FLAGS, type BlockGroupFlagName, type RaceEvent } from "../events/types.ts";
 import { ROLES, type Role, assignChains } from "../replay/chains.ts";
-import type { RaceId, Verdict } from "../replay/types.ts";
-
-export const RACE_IDS: readonly RaceId[] = [
-  "balance-vs-unused-bg-deletion",
-  "trim-vs-bg-removal",
-  "bg-creation-vs-cache-writeout",
-  "scrub-vs-bg-deletion",
-];
+import { RACE_IDS, type RaceId } from "../events/races.ts";
+import type { Verdict } from "../replay/types.ts";
 
 export interface Expectation {
   readonly verdict: Verdict;

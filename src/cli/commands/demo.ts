@@ -10,7 +10,7 @@ import { initialState } from "../../projections/state.ts";
 import { DemoRenderer, rulesBanner } from "../../replay/render.ts";
 import { createReplayService } from "../../replay/service.ts";
 import { resolveRules } from "../../rules/index.ts";
-import { RACE_IDS } from "../../scenario/parse.ts";
+import { RACE_IDS } from "../../events/races.ts";
 import { seedScenarios } from "../../scenario/load.ts";
 import type { RaceId } from "../../replay/types.ts";
 import { type ReplayCommandContext, parseFlags } from "./check.ts";
