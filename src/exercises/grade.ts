@@ -13,7 +13,7 @@
  */
 import { DomainError, UnreachableCaseError } from "../errors.ts";
 import type { RaceEvent } from "../events/types.ts";
-import type { AssignOptions } from "../replay/chains.ts";
+import type { AssignOptions } from "../events/binding.ts";
 import { type CheckResult, checkTrace } from "../replay/check.ts";
 import { stateAtEvents } from "../replay/time-travel.ts";
 import type { FsStateView, RaceId } from "../replay/types.ts";

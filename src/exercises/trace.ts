@@ -8,7 +8,7 @@ import path from "node:path";
 import { DomainError } from "../errors.ts";
 import type { EventStore } from "../events/store.ts";
 import { flagNames, type RaceEvent } from "../events/types.ts";
-import type { Role } from "../replay/chains.ts";
+import type { Role } from "../events/binding.ts";
 import { size } from "../replay/render.ts";
 import { loadScenarioFile, SEEDS_DIR } from "../scenario/load.ts";
 import { parseScenario, type Scenario } from "../scenario/parse.ts";

@@ -11,7 +11,7 @@
  */
 import { DomainError } from "../errors.ts";
 import type { RaceEvent, StoredEvent } from "../events/types.ts";
-import type { Role } from "../replay/chains.ts";
+import type { Role } from "../events/binding.ts";
 import { prepareTrace } from "../replay/check.ts";
 import type { EngineEvent } from "../replay/engine.ts";
 import type { Scenario } from "../scenario/parse.ts";

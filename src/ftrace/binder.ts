@@ -11,7 +11,8 @@
  * window has closed and its task is known. Events keep their own position
  * (line, lineSeq) either way.
  */
-import { chainSpec, kindsWithStep } from "../events/chains.ts";
+import { isLastStep, isRecordedSkip, joinableKind, openingKind, roleOfComm } from "../events/binding.ts";
+import { kindsWithStep } from "../events/chains.ts";
 import type { ChainKind, EventType, RaceEvent } from "../events/types.ts";
 import type { Annotation, AnnotationArgs } from "./annotation.ts";
 import { AnnotationError, parseAnnotation } from "./annotation.ts";
@@ -89,10 +90,6 @@ export interface BinderOptions {
 }
 
 const GAP_TASK: TaskIdentity = { pid: 0, comm: null, resolved: true, key: 0 };
-const COMM_ROLES: ReadonlyMap<string, Role> = new Map([
-  ["btrfs-cleaner", "cleaner"],
-  ["btrfs-c", "cleaner"],
-]);
 
 export class Binder {
   private readonly tasks = new Map<number, TaskCtx>();
@@ -211,7 +208,7 @@ export class Binder {
   private commRole(ctx: TaskCtx): void {
     if (ctx.commRoleDone || ctx.identity.comm === null) return;
     ctx.commRoleDone = true;
-    const role = COMM_ROLES.get(ctx.identity.comm);
+    const role = roleOfComm(ctx.identity.comm);
     if (role) {
       ctx.roles.add(role);
       ctx.currentRole ??= role;
@@ -525,12 +522,10 @@ export class Binder {
     });
   }
 
-  /** Joins the slot to the task's open chain of a kind that has this step after its current one, or opens one. */
+  /** Joins the slot to the chain the binding policy (src/events/binding.ts) picks, or opens one; subjects may come later. */
   private step(ctx: TaskCtx, slot: Slot, subject: { bytenr: bigint; fsid: string | null } | null, hold: boolean): void {
     const type = slot.type;
-    const kinds = kindsWithStep(type);
-    // A recorded skip is a complete deletion chain by itself.
-    if (type === "unused_bg_check" && slot.data.outcome === "skip") {
+    if (isRecordedSkip(slot)) {
       const old = ctx.open.get("deletion");
       if (old) this.closeChain(old);
       const c = this.openChain(ctx, "deletion", type, subject);
@@ -538,14 +533,15 @@ export class Binder {
       this.closeChain(c);
       return;
     }
-    let target = this.joinable(ctx, kinds, type);
+    const joined = joinableKind((k) => ctx.open.get(k), type, ctx.currentRole);
+    let target = joined === null ? undefined : ctx.open.get(joined);
     // A subject-naming line that names another bytenr closes the chain just before it.
     if (target && subject && target.subject !== undefined && target.subject !== null && target.subject !== subject.bytenr) {
       this.closeChain(target);
       target = undefined;
     }
     if (!target) {
-      const kind = this.openingKind(ctx, kinds);
+      const kind = openingKind(type, ctx.currentRole);
       const old = ctx.open.get(kind);
       if (old) this.closeChain(old);
       target = this.openChain(ctx, kind, type, subject);
@@ -562,39 +558,7 @@ export class Binder {
     }
     slot.chain = target;
     if (hold) target.holds++;
-    const steps = chainSpec(target.kind).steps;
-    if (steps[steps.length - 1] === type) this.closeChain(target);
-  }
-
-  private joinable(ctx: TaskCtx, kinds: readonly ChainKind[], type: EventType): Chain | undefined {
-    let found: Chain | undefined;
-    for (const kind of this.preference(ctx, kinds)) {
-      const c = ctx.open.get(kind);
-      if (!c) continue;
-      const spec = chainSpec(kind);
-      if (spec.steps.indexOf(type) > spec.steps.indexOf(c.current) || spec.repeatable.includes(type)) {
-        found = c;
-        break;
-      }
-    }
-    return found;
-  }
-
-  /** Kinds in the order the task's current role prefers them (§6.3: cleaner ⇒ deletion; scrub ⇒ scrub; else relocation). */
-  private preference(ctx: TaskCtx, kinds: readonly ChainKind[]): ChainKind[] {
-    const first: ChainKind | null =
-      ctx.currentRole === "cleaner" && kinds.includes("deletion")
-        ? "deletion"
-        : ctx.currentRole === "scrub" && kinds.includes("scrub")
-          ? "scrub"
-          : kinds.includes("relocation")
-            ? "relocation"
-            : null;
-    return first ? [first, ...kinds.filter((k) => k !== first)] : [...kinds];
-  }
-
-  private openingKind(ctx: TaskCtx, kinds: readonly ChainKind[]): ChainKind {
-    return this.preference(ctx, kinds)[0]!;
+    if (isLastStep(target.kind, type)) this.closeChain(target);
   }
 
   private openChain(ctx: TaskCtx, kind: ChainKind, type: EventType, subject: { bytenr: bigint; fsid: string | null } | null): Chain {

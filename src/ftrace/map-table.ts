@@ -8,11 +8,13 @@
 import { z } from "zod";
 import { EVENT_TYPES } from "../events/catalog.ts";
 import { CHAIN_KINDS_SPEC, kindsWithStep } from "../events/chains.ts";
+import type { Role } from "../events/binding.ts";
 import type { ChainKind, EventType } from "../events/types.ts";
 import { dataKeys, KEY_KINDS } from "./event-data.ts";
 
-export const ROLES = ["balance", "cleaner", "trim", "scrub", "allocator"] as const;
-export type Role = (typeof ROLES)[number];
+/** The roles a log's functions teach (§6.2); `writer` and `committer` are only declared by scenarios. */
+export const MAP_ROLES = ["balance", "cleaner", "trim", "scrub", "allocator"] as const satisfies readonly Role[];
+export type { Role } from "../events/binding.ts";
 
 const eventType = z.enum(EVENT_TYPES as [EventType, ...EventType[]]);
 const chainKind = z.enum(CHAIN_KINDS_SPEC.map((s) => s.kind) as [ChainKind, ...ChainKind[]]);
@@ -42,7 +44,7 @@ const functionSchema = z
     /** End marker: ends the task's open trim/discard when the parent is one of `parents`. */
     end: endKind.optional(),
     parents: z.array(z.string()).min(1).optional(),
-    role: z.enum(ROLES).optional(),
+    role: z.enum(MAP_ROLES).optional(),
     noise: z.literal(true).optional(),
     exit: exitSchema.optional(),
   })

@@ -17,7 +17,7 @@ import { createHash } from "node:crypto";
 import { DomainError } from "../errors.ts";
 import { EventValidationError, decodeEvent, isEventType, parseU64 } from "../events/catalog.ts";
 import { BLOCK_GROUP_FLAGS, type BlockGroupFlagName, type RaceEvent } from "../events/types.ts";
-import { ROLES, type Role, assignChains } from "../replay/chains.ts";
+import { assignChains, ROLES, type Role } from "../events/binding.ts";
 import { RACE_IDS, type RaceId } from "../events/races.ts";
 import type { Verdict } from "../replay/types.ts";
 
