@@ -27,7 +27,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { parseArgs } from "node:util";
 import { createGzip } from "node:zlib";
-import { addUser } from "../src/auth/users.ts";
+import { addUser } from "../src/exercises/accounts.ts";
 import { openStore } from "../src/events/pg-store.ts";
 import { PgClassroomStore } from "../src/exercises/pg-classroom.ts";
 import { generateTrace } from "../test/replay/generate.ts";

@@ -20,6 +20,9 @@ export type RaceEffect = (typeof RACES)[number]["effect"];
 /** A finding's effect: a race's, or a model invariant violated by the trace itself. */
 export type EffectId = RaceEffect | "invariant";
 
+/** What a replay concludes of a trace under a rule set (DOMAIN.md §4.7). */
+export type Verdict = "bug" | "clean" | "undecidable";
+
 export const RACE_IDS: readonly RaceId[] = RACES.map((r) => r.id);
 
 export const RACE_OF_EFFECT: Readonly<Record<RaceEffect, RaceId>> = Object.fromEntries(RACES.map((r) => [r.effect, r.id])) as Record<RaceEffect, RaceId>;

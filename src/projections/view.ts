@@ -1,5 +1,5 @@
 /**
- * The JSON view of a state (src/replay/types.ts `FsStateView`), and the
+ * The JSON view of a state (view-types.ts `FsStateView`), and the
  * path-wise difference of two views (`blockGroups[30408704].ro`).
  *
  * The view lists every entry of the state, tombstones included. Entries are
@@ -10,7 +10,7 @@
  * Views are read-only.
  */
 import { flagNames } from "../events/types.ts";
-import type { ActorView, BlockGroupView, DevExtentView, ExtentMapView, Finding, FsStateView, StateChange } from "../replay/types.ts";
+import type { ActorView, BlockGroupView, DevExtentView, ExtentMapView, Finding, FsStateView, StateChange } from "./view-types.ts";
 import { compareBigint } from "./serialize.ts";
 import { type Actor, type BlockGroup, type ChunkMap, type DevExtent, type FsState, visibleInCommitRoot } from "./state.ts";
 

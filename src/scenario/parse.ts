@@ -18,8 +18,7 @@ import { DomainError } from "../errors.ts";
 import { EventValidationError, decodeEvent, isEventType, parseU64 } from "../events/catalog.ts";
 import { BLOCK_GROUP_FLAGS, type BlockGroupFlagName, type RaceEvent } from "../events/types.ts";
 import { assignChains, ROLES, type Role } from "../events/binding.ts";
-import { RACE_IDS, type RaceId } from "../events/races.ts";
-import type { Verdict } from "../replay/types.ts";
+import { RACE_IDS, type RaceId, type Verdict } from "../events/races.ts";
 
 export interface Expectation {
   readonly verdict: Verdict;

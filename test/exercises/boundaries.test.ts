@@ -9,7 +9,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parse, subscribe } from "graphql";
-import type { AddedUser } from "../../src/auth/users.ts";
+import type { AddedUser } from "../../src/exercises/accounts.ts";
 import { createRequestContext, DEFAULT_LIMITS } from "../../src/resolvers/context.ts";
 import { racelab } from "../helpers/cli.ts";
 import { FIXTURES } from "../ftrace/helpers.ts";

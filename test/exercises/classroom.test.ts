@@ -12,7 +12,7 @@ import { ANONYMOUS, viewerFromToken, type Viewer } from "../../src/auth/viewer.t
 import { importFile } from "../../src/ftrace/import.ts";
 import { loadScenarioFile, SEEDS_DIR, storeScenario } from "../../src/scenario/load.ts";
 import { GRADEBOOK_COLUMNS } from "../../src/exercises/csv.ts";
-import type { AddedUser } from "../../src/auth/users.ts";
+import type { AddedUser } from "../../src/exercises/accounts.ts";
 import { rejection } from "../helpers/errors.ts";
 import { classroomRig, scrubSpotDefinition, type ClassroomRig } from "./helpers.ts";
 

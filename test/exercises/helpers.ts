@@ -10,7 +10,7 @@
  *   const res = await rig.gql(`{ exercises { id } }`, {}, token);
  */
 import { graphql, type GraphQLFormattedError, type GraphQLSchema } from "graphql";
-import { addUser, type AddedUser } from "../../src/auth/users.ts";
+import { addUser, type AddedUser } from "../../src/exercises/accounts.ts";
 import { PgClassroomStore } from "../../src/exercises/pg-classroom.ts";
 import { createClassroom, type ClassroomService } from "../../src/exercises/service.ts";
 import { createRequestContext, DEFAULT_LIMITS, type ApiDeps } from "../../src/resolvers/context.ts";

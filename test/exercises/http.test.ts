@@ -6,8 +6,8 @@
  */
 import { createClient } from "graphql-ws";
 import WebSocket from "ws";
-import type { AddedUser } from "../../src/auth/users.ts";
-import { addUser } from "../../src/auth/users.ts";
+import type { AddedUser } from "../../src/exercises/accounts.ts";
+import { addUser } from "../../src/exercises/accounts.ts";
 import { PgClassroomStore } from "../../src/exercises/pg-classroom.ts";
 import { createApiDeps, EXPLORE_MODULE } from "../../src/resolvers/deps.ts";
 import { classroomModule } from "../../src/resolvers/exercises.ts";

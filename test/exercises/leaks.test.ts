@@ -8,7 +8,7 @@
 import path from "node:path";
 import { parse, subscribe } from "graphql";
 import { loadScenarioFile, SEEDS_DIR, storeScenario } from "../../src/scenario/load.ts";
-import type { AddedUser } from "../../src/auth/users.ts";
+import type { AddedUser } from "../../src/exercises/accounts.ts";
 import { createRequestContext, DEFAULT_LIMITS } from "../../src/resolvers/context.ts";
 import { classroomRig, scrubSpotDefinition, type ClassroomRig, type GqlResult } from "./helpers.ts";
 

@@ -4,7 +4,7 @@
  * socket with 4401, not 4500 (issue 11 item 5). Real server, real database.
  */
 import WebSocket from "ws";
-import { addUser, parseTtl, type AddedUser } from "../../src/auth/users.ts";
+import { addUser, parseTtl, type AddedUser } from "../../src/exercises/accounts.ts";
 import { PgClassroomStore } from "../../src/exercises/pg-classroom.ts";
 import { createApiDeps, EXPLORE_MODULE } from "../../src/resolvers/deps.ts";
 import { classroomModule } from "../../src/resolvers/exercises.ts";

@@ -8,7 +8,7 @@
 import net from "node:net";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { addUser, type AddedUser } from "../../src/auth/users.ts";
+import { addUser, type AddedUser } from "../../src/exercises/accounts.ts";
 import { PgClassroomStore } from "../../src/exercises/pg-classroom.ts";
 import { allModules, createApiDeps } from "../../src/resolvers/deps.ts";
 import { buildServer, type RacelabServer } from "../../src/server.ts";

@@ -13,7 +13,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { allModules, createApiDeps } from "../../src/resolvers/deps.ts";
 import { seedScenarios } from "../../src/scenario/load.ts";
-import { addUser } from "../../src/auth/users.ts";
+import { addUser } from "../../src/exercises/accounts.ts";
 import { PgClassroomStore } from "../../src/exercises/pg-classroom.ts";
 import { buildServer, type RacelabServer } from "../../src/server.ts";
 import { freshDatabase, type TestDatabase } from "../helpers/db.ts";

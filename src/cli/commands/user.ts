@@ -9,7 +9,7 @@ import { DomainError } from "../../errors.ts";
 import type { Database } from "../../db/connection.ts";
 import type { EventStore } from "../../events/store.ts";
 import { openStore } from "../../events/pg-store.ts";
-import { addUser, DEFAULT_TOKEN_TTL } from "../../auth/users.ts";
+import { addUser, DEFAULT_TOKEN_TTL } from "../../exercises/accounts.ts";
 import { PgClassroomStore } from "../../exercises/pg-classroom.ts";
 import { parseCommandArgs } from "../command.ts";
 import { printable } from "../../names.ts";

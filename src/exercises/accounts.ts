@@ -5,9 +5,9 @@
  */
 import { checkName } from "../names.ts";
 import { DomainError } from "../errors.ts";
-import type { CourseRow, PgClassroomStore, UserRow } from "../exercises/pg-classroom.ts";
-import { hashToken, newToken } from "./tokens.ts";
-import { isUserRole, USER_ROLES, type UserRole } from "./viewer.ts";
+import type { CourseRow, PgClassroomStore, UserRow } from "./pg-classroom.ts";
+import { hashToken, newToken } from "../auth/tokens.ts";
+import { isUserRole, USER_ROLES, type UserRole } from "../auth/viewer.ts";
 
 export interface AddedUser {
   readonly user: UserRow;
