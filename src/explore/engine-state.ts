@@ -89,7 +89,7 @@ export function stateKey(eng: Engine, pcs: readonly number[]): string {
     return createHash("sha1").update(parts.join("\n")).digest("base64");
   }
   parts.push(`u${eng.undecided.length > 0 ? 1 : 0}i${eng.findings.some((f) => f.race === null) ? 1 : 0}f${eng.forkPoints.length}`);
-  parts.push(`L${x.lockChain ?? "_"}P${x.pendingRelease ?? "_"}`);
+  parts.push(`L${[...x.sections].sort().map(([lock, chain]) => `${lock}=${chain}`).join(",")}P${x.pendingRelease?.chain ?? "_"}`);
   parts.push(`C${[...x.cut].sort((a, b) => a - b).join(",")}`);
   parts.push(`O${[...x.openChains].sort((a, b) => a - b).join(",")}`);
   const qs = [...x.queues.entries()].filter(([, q]) => q.length > 0).sort((a, b) => a[0] - b[0]);

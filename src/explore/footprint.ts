@@ -1,7 +1,7 @@
 /**
  * Footprints for partial-order reduction: what pushing an actor's next event
- * may read and write, from its type and bytenr (DOMAIN §3) and the lock M
- * state (§4.3). Two pushes of different actors whose footprints do not
+ * may read and write, from its type and bytenr (DOMAIN §3) and the state of
+ * the locks the fixes add (§4.3). Two pushes of different actors whose footprints do not
  * conflict commute: either order gives the same state. Conservative by
  * construction (a resource too many only costs reduction); the explorer's
  * `verifyIndependence` option checks every independence claim concretely.
@@ -19,12 +19,13 @@
  *   unboundRo           actors' unbound set_ro counts (recomputed checks read them)
  *   newbgs:<pid>, trim:<pid>   a task's new_bgs list, its trim in progress
  *   handles             which tasks hold a transaction handle (a commit waits for them)
- *   lock                lock M (holder, waiters)
+ *   lock:<name>         a lock a fix adds (holder, waiters)
  *   queue:<pid>         the actor's deferred events (private)
- * `all` conflicts with everything: releasing M to a waiter runs the waiter's
+ * `all` conflicts with everything: releasing a lock to a waiter runs the waiter's
  * deferred events, whatever they touch.
  */
-import type { ChainKind, RaceEvent } from "../events/types.ts";
+import type { RaceEvent } from "../events/types.ts";
+import { lockState } from "../projections/state.ts";
 import type { Engine, EngineEvent } from "../replay/engine.ts";
 import type { RuleSet } from "../rules/types.ts";
 import { isWaiting } from "./engine-state.ts";
@@ -186,12 +187,7 @@ function endTrimFootprint(bg: bigint, w: string[]): void {
   w.push(`bg:${bg}`, `map:${bg}`, "pinned");
 }
 
-const CHAIN_KINDS: readonly ChainKind[] = ["relocation", "deletion", "trim", "scrub", "creation"];
 
-/** Does some chain kind take lock M under these rules? */
-export function usesLock(rules: RuleSet): boolean {
-  return CHAIN_KINDS.some((k) => rules.hooks.chainLock(k) !== null);
-}
 
 /**
  * Footprint of pushing `e` (actor `pid`'s next recorded event) into the
@@ -206,13 +202,14 @@ export function pushFootprint(eng: Engine, rules: RuleSet, e: EngineEvent, handl
   let own = eventFootprint(e.ev, eng.fs);
   if (own.all) return own;
   if (handleEdge) own = { ...own, writes: [...own.writes, "handles"] };
-  if (!usesLock(rules)) return own;
-  const lock = eng.fs.lockM;
-  const takes = e.ann !== null && e.ann.first && rules.hooks.chainLock(e.ann.kind) !== null;
-  if (!takes && lock.holder !== pid) return own;
-  // Acquiring, blocking on or releasing M. A release with waiters runs their deferred events.
-  if (lock.holder === pid && lock.waiters.length > 0) return ALL;
-  return { ...own, writes: [...own.writes, "lock", `queue:${pid}`] };
+  if (rules.locks.length === 0) return own;
+  const taken = e.ann !== null && e.ann.first ? rules.locksTakenBy(e.ann.kind).map((t) => t.lock) : [];
+  const held = rules.locks.map((l) => l.name).filter((name) => lockState(eng.fs, name).holder === pid);
+  if (taken.length === 0 && held.length === 0) return own;
+  // Acquiring, blocking on or releasing a lock. A release with waiters runs their deferred events.
+  if (held.some((name) => lockState(eng.fs, name).waiters.length > 0)) return ALL;
+  const locks = [...new Set([...taken, ...held])].map((name) => `lock:${name}`);
+  return { ...own, writes: [...own.writes, ...locks, `queue:${pid}`] };
 }
 
 function touches(accessed: readonly string[], written: string): boolean {

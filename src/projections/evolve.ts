@@ -3,7 +3,7 @@
  * EventType — a type without a handler is a compile error. Handlers are pure:
  * they return a new state and report what they saw (an effect, an undecided
  * point, an inconsistency, an invariant violation) as notes on the context.
- * Ordering decisions (lock M, deferral, skip path, completion rule) belong to
+ * Ordering decisions (locks, deferral, skip path, completion rule) belong to
  * the replay engine (src/replay/engine.ts), which calls `applyEvent`.
  */
 import type { RaceEffect } from "../events/races.ts";

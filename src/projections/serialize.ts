@@ -5,7 +5,7 @@
  *
  * A state is saved in two parts: its entry tables (block groups, extent maps,
  * device extents, actors — the tables that hold tombstones and only grow),
- * entry by entry, and the rest (counters, dirty list, lock M, small lists).
+ * entry by entry, and the rest (counters, dirty list, the fixes' locks, small lists).
  * Entries are immutable and shared between successive states, so each one is
  * encoded once (`entryJson` caches per object): saving a state every K events
  * then costs what changed, not the size of the tables (src/replay/snapshots.ts).
@@ -103,7 +103,7 @@ interface RestJson {
   readonly dirtyBgs: [string, number][];
   readonly dirtyStamp: number;
   readonly itemsUnknown: boolean;
-  readonly lockM: FsState["lockM"];
+  readonly locks: FsState["locks"];
   readonly phased: number[];
   readonly openDiscards: number[];
   readonly applied: number;
@@ -118,7 +118,7 @@ export function restToJson(s: FsState): unknown {
     dirtyBgs: s.dirtyBgs.entries(),
     dirtyStamp: s.dirtyStamp,
     itemsUnknown: s.itemsUnknown,
-    lockM: s.lockM,
+    locks: s.locks,
     phased: [...s.phased],
     openDiscards: [...s.openDiscards],
     applied: s.applied,
@@ -140,7 +140,7 @@ export function stateFromParts(rest: unknown, tables: EntryTables, mapStarts: re
     dirtyBgs: PMap.from(p.dirtyBgs),
     dirtyStamp: p.dirtyStamp,
     itemsUnknown: p.itemsUnknown,
-    lockM: p.lockM,
+    locks: p.locks,
     actors: tables.actors,
     phased: p.phased,
     openDiscards: p.openDiscards,

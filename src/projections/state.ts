@@ -1,7 +1,7 @@
 /**
  * The filesystem state the replay folds events into (DOMAIN.md §2): one
  * FsInfo with its block groups (tombstones kept), extent maps, device
- * extents, the running transaction's dirty list, lock M and the actors.
+ * extents, the running transaction's dirty list, the locks the fixes add and the actors.
  *
  * Immutable: every update returns a new state sharing what did not change
  * (tables are persistent maps, `pmap.ts`). Addresses are bigints; table keys
@@ -130,6 +130,20 @@ export interface LockState {
   readonly waiters: readonly number[];
 }
 
+const FREE: LockState = Object.freeze({ holder: null, waiters: Object.freeze([]) });
+
+/** The lock's holder and waiters (free if it has no entry). */
+export function lockState(fs: FsState, name: string): LockState {
+  return fs.locks[name] ?? FREE;
+}
+
+/** `fs` with the lock `name` changed; a free lock without waiters loses its entry. */
+export function withLock(fs: FsState, name: string, change: (l: LockState) => LockState): FsState {
+  const next = change(lockState(fs, name));
+  const { [name]: _old, ...others } = fs.locks;
+  return { ...fs, locks: next.holder === null && next.waiters.length === 0 ? others : { ...others, [name]: next } };
+}
+
 export interface FsState {
   /** k: `commit_done` events applied; the running transaction is the (k+1)-th. */
   readonly commits: number;
@@ -146,8 +160,12 @@ export interface FsState {
   readonly dirtyStamp: number;
   /** True iff the trace has no `bg_items_insert` event (phase 2 invisible). */
   readonly itemsUnknown: boolean;
-  /** `delete_unused_bgs_mutex` (6.x `reclaim_bgs_lock`). */
-  readonly lockM: LockState;
+  /**
+   * Locks the fixes introduce (DOMAIN §4.3: `delete_unused_bgs_mutex`, 6.x
+   * `reclaim_bgs_lock`), by name; a free lock nobody waits for has no entry,
+   * so a state does not depend on which locks were ever taken.
+   */
+  readonly locks: Readonly<Record<string, LockState>>;
   readonly actors: PMap<Actor>;
   /** pids whose commit phase is not `none` (reset by `commit_done`). */
   readonly phased: readonly number[];
@@ -169,7 +187,7 @@ export function initialState(opts: { itemsUnknown?: boolean } = {}): FsState {
     dirtyBgs: PMap.empty(),
     dirtyStamp: 0,
     itemsUnknown: opts.itemsUnknown ?? false,
-    lockM: { holder: null, waiters: [] },
+    locks: {},
     actors: PMap.empty(),
     phased: [],
     openDiscards: [],

@@ -12,7 +12,7 @@
 import { flagNames } from "../events/types.ts";
 import type { ActorView, BlockGroupView, DevExtentView, ExtentMapView, Finding, FsStateView, StateChange } from "./view-types.ts";
 import { compareBigint } from "./serialize.ts";
-import { type Actor, type BlockGroup, type ChunkMap, type DevExtent, type FsState, visibleInCommitRoot } from "./state.ts";
+import { type Actor, type BlockGroup, type ChunkMap, type DevExtent, type FsState, lockState, visibleInCommitRoot } from "./state.ts";
 
 const s = (n: bigint | null): string | null => (n === null ? null : n.toString());
 
@@ -20,8 +20,8 @@ export interface ViewExtras {
   readonly seq: number;
   readonly rules: readonly string[];
   readonly findings: readonly Finding[];
-  /** Show lock M (the rule set has the fix that introduces it). */
-  readonly showLock: boolean;
+  /** The locks to show (those the rule set's fixes add), by name. */
+  readonly locks: readonly string[];
 }
 
 /** `make(entry, variant)`, made once per entry object and variant. */
@@ -152,7 +152,10 @@ export function toView(st: FsState, x: ViewExtras): FsStateView {
         newBlockGroups: actors.filter((a) => a.newBgs.length > 0).map((a) => ({ pid: a.pid, blockGroups: [...a.newBgs] })),
       },
     ],
-    mutexes: x.showLock ? [{ name: "delete_unused_bgs_mutex", holder: st.lockM.holder, waiters: [...st.lockM.waiters] }] : [],
+    mutexes: x.locks.map((name) => {
+      const l = lockState(st, name);
+      return { name, holder: l.holder, waiters: [...l.waiters] };
+    }),
     actors: actors.map((a) => actorView(a, false)),
     findings: x.findings,
   };

@@ -1,8 +1,8 @@
 /**
  * The replay engine (DOMAIN.md §4): applies a trace's events in recorded
- * order under a rule set, with lock M sections, blocking and deferral (FIFO
- * waiters), the skip path, the completion rule and the stop at the first
- * effect. The projection (src/projections) does what one event does to the
+ * order under a rule set, with the sections of the locks its fixes declare
+ * (`LockSpec`), blocking and deferral (FIFO waiters), the skip path, the
+ * completion rule and the stop at the first effect. The projection (src/projections) does what one event does to the
  * filesystem; this module decides when, whether, and in which order events
  * are applied.
  *
@@ -16,7 +16,7 @@ import type { RaceEvent } from "../events/types.ts";
 import { RACE_OF_EFFECT } from "../events/races.ts";
 import { type ApplyCtx, type Note, applyEvent, ensureActor, judgeDiscard } from "../projections/evolve.ts";
 import { decodeJson, encodeJson } from "../projections/serialize.ts";
-import { type FsState, hex, initialState, key } from "../projections/state.ts";
+import { type FsState, hex, initialState, key, lockState, withLock } from "../projections/state.ts";
 import type { RuleSet } from "../rules/types.ts";
 import { type ChainAnn, type PackedAnn, packAnn, unpackAnn } from "./chains.ts";
 import type { Finding, Reordering, ReplayWarning, UndecidedPoint } from "./types.ts";
@@ -79,19 +79,31 @@ export interface EngineOptions {
 /** The scheduler's own state, read-only (the explorer keys and branches on it). */
 export interface SchedulerView {
   readonly queues: ReadonlyMap<number, readonly { readonly e: EngineEvent; readonly waitedFor: string }[]>;
-  readonly lockChain: number | null;
+  /** Lock name → the chain whose section holds it. */
+  readonly sections: ReadonlyMap<string, number>;
   readonly cut: ReadonlySet<number>;
   readonly openChains: ReadonlySet<number>;
-  readonly pendingRelease: number | null;
+  readonly pendingRelease: PendingRelease | null;
 }
 
-const M_NAME = "delete_unused_bgs_mutex";
+/** A chain whose sections end once the current event is recorded. */
+interface PendingRelease {
+  readonly pid: number;
+  readonly chain: number;
+}
+
+/** Why a step waits: the lock it asked for and its holder. */
+interface Blocked {
+  readonly lock: string;
+  readonly why: string;
+}
 
 export class Engine {
   fs: FsState;
   private queues = new Map<number, Queued[]>();
-  /** Chain key lock M is held for. */
-  private lockChain: number | null = null;
+  /** Lock name → the chain whose section holds it. */
+  private sections = new Map<string, number>();
+  private pendingRelease: PendingRelease | null = null;
   /** Chains whose remaining events are not applied (skip path, no-op trim). */
   private cut = new Set<number>();
   /** Chains open in recorded order (for judging gaps). */
@@ -108,6 +120,7 @@ export class Engine {
   readonly forkPoints: ForkPoint[] = [];
   readonly observations: { seq: number; line: number | null; type: string }[] = [];
   readonly timeline: TimelineEntry[] | null;
+  private readonly opts: EngineOptions;
   private readonly forced: ReadonlyMap<number, CheckOutcome>;
   private readonly recomputeChecks: boolean;
 
@@ -115,6 +128,7 @@ export class Engine {
     readonly rules: RuleSet,
     opts: EngineOptions = {},
   ) {
+    this.opts = opts;
     this.fs = initialState({ itemsUnknown: opts.itemsUnknown ?? false });
     this.forced = opts.forced ?? new Map();
     this.timeline = opts.timeline ? [] : null;
@@ -126,18 +140,33 @@ export class Engine {
    * engine's own containers are copied, so the two engines go on independently.
    */
   clone(): Engine {
-    const copy = Object.create(Engine.prototype) as Record<string, unknown>;
-    for (const [k, v] of Object.entries(this)) {
-      if (Array.isArray(v)) copy[k] = v.slice();
-      else if (v instanceof Set) copy[k] = new Set(v);
-      else if (v instanceof Map) copy[k] = new Map([...v].map(([mk, mv]) => [mk, Array.isArray(mv) ? mv.slice() : mv]));
-      else copy[k] = v;
+    const copy = new Engine(this.rules, this.opts);
+    copy.fs = this.fs;
+    copy.queues = new Map([...this.queues].map(([pid, q]) => [pid, q.slice()]));
+    copy.sections = new Map(this.sections);
+    copy.pendingRelease = this.pendingRelease;
+    copy.cut = new Set(this.cut);
+    copy.openChains = new Set(this.openChains);
+    copy.stopped = this.stopped;
+    copy.processed = this.processed;
+    copy.current = this.current;
+    for (const [to, from] of [
+      [copy.findings, this.findings],
+      [copy.warnings, this.warnings],
+      [copy.undecided, this.undecided],
+      [copy.reordered, this.reordered],
+      [copy.gaps, this.gaps],
+      [copy.forkPoints, this.forkPoints],
+      [copy.observations, this.observations],
+      [copy.timeline, this.timeline],
+    ] as [unknown[] | null, readonly unknown[] | null][]) {
+      for (const x of from ?? []) to!.push(x);
     }
-    return copy as unknown as Engine;
+    return copy;
   }
 
   scheduler(): SchedulerView {
-    return { queues: this.queues, lockChain: this.lockChain, cut: this.cut, openChains: this.openChains, pendingRelease: this.pendingRelease };
+    return { queues: this.queues, sections: this.sections, cut: this.cut, openChains: this.openChains, pendingRelease: this.pendingRelease };
   }
 
   // ---- recorded events ----------------------------------------------------
@@ -166,7 +195,7 @@ export class Engine {
       return;
     }
     const r = this.attempt(e, false);
-    if (r.blocked) this.block(pid, { e, waitedFor: r.blocked });
+    if (r.blocked) this.block(pid, { e, waitedFor: r.blocked.why }, r.blocked.lock);
   }
 
   /** End of the trace: open discards are judged, deferred events stay unapplied. */
@@ -198,92 +227,102 @@ export class Engine {
 
   // ---- scheduling ---------------------------------------------------------
 
-  private attempt(e: EngineEvent, deferred: boolean): { blocked?: string; applied: boolean } {
+  private attempt(e: EngineEvent, deferred: boolean): { blocked?: Blocked; applied: boolean } {
     const { ev, ann } = e;
     const pid = ev.origin.pid;
-    if (ann && this.cut.has(ann.key)) {
-      if (ann.last) this.cut.delete(ann.key);
-      this.record(e, ev, "dropped", { deferred, synthetic: false, notes: [], why: "the rest of its chain is not applied" });
-      return { applied: false };
-    }
-    const lock = ann ? this.rules.hooks.chainLock(ann.kind) : null;
-    if (lock && ann && ann.first) {
-      if (this.fs.lockM.holder === pid) {
-        // Asking for M it already holds: its current section ends first (§4.3).
-        this.release(pid);
-        if (this.stopped) return { applied: true };
+    if (ann && this.cut.has(ann.key)) return this.drop(e, ev, deferred);
+    const takings = ann && ann.first ? this.rules.locksTakenBy(ann.kind) : [];
+    if (ann && takings.length > 0) {
+      for (const { lock } of takings) {
+        // Taken on an earlier attempt, before it waited for the next one.
+        if (this.sections.get(lock) === ann.key) continue;
+        if (lockState(this.fs, lock).holder === pid) {
+          // Asking for a lock it already holds: its current section ends first (§4.3).
+          this.release(lock, pid);
+          if (this.stopped) return { applied: true };
+        }
+        const holder = lockState(this.fs, lock).holder;
+        if (holder !== null) return { blocked: { lock, why: `${lock} held by pid ${holder}` }, applied: false };
+        this.acquire(lock, pid, ann.key);
       }
-      const holder = this.fs.lockM.holder;
-      if (holder !== null) return { blocked: `${M_NAME} held by pid ${holder}`, applied: false };
-      this.acquire(pid, ann.key);
-      const acquirer = ann.kind === "relocation" ? "relocate_chunk" : "unused_bg_check";
-      if (ev.type !== acquirer) {
-        const bytenr = (ev.data as { bytenr?: bigint | null }).bytenr ?? null;
-        const synthetic: RaceEvent =
-          acquirer === "relocate_chunk"
-            ? { type: "relocate_chunk", data: { bytenr }, origin: ev.origin, chain: ev.chain }
-            : { type: "unused_bg_check", data: { bytenr, outcome: "proceed", used: null }, origin: ev.origin, chain: ev.chain };
+      // The events that take the locks, where the chain's first recorded event is another.
+      const bytenr = (ev.data as { bytenr?: bigint | null }).bytenr ?? null;
+      const made = new Set<string>([ev.type]);
+      for (const { taker } of takings) {
+        if (made.has(taker.event)) continue;
+        made.add(taker.event);
+        const synthetic = { type: taker.event, data: taker.data(bytenr), origin: ev.origin, chain: ev.chain } as RaceEvent;
         this.applyOne(e, synthetic, deferred, true);
         if (this.stopped) return { applied: true };
-        if (this.cut.has(ann.key)) {
-          if (ann.last) this.cut.delete(ann.key);
-          this.record(e, ev, "dropped", { deferred, synthetic: false, notes: [], why: "the rest of its chain is not applied" });
-          return { applied: false };
-        }
+        if (this.cut.has(ann.key)) return this.drop(e, ev, deferred);
       }
     }
     this.applyOne(e, ev, deferred, false);
     return { applied: true };
   }
 
-  private block(pid: number, item: Queued): void {
+  /** The event's chain was cut: it is not applied. */
+  private drop(e: EngineEvent, ev: RaceEvent, deferred: boolean): { applied: false } {
+    if (e.ann?.last) this.cut.delete(e.ann.key);
+    this.record(e, ev, "dropped", { deferred, synthetic: false, notes: [], why: "the rest of its chain is not applied" });
+    return { applied: false };
+  }
+
+  private block(pid: number, item: Queued, lock: string): void {
     const rest = this.queues.get(pid) ?? [];
     this.queues.set(pid, [item, ...rest]);
     this.fs = ensureActor(this.fs, pid, item.e.ev.origin.comm);
     const a = this.fs.actors.get(String(pid))!;
-    this.fs = {
-      ...this.fs,
-      actors: this.fs.actors.set(String(pid), { ...a, status: "blocked", blockedOn: item.waitedFor }),
-      lockM: { ...this.fs.lockM, waiters: [...this.fs.lockM.waiters, pid] },
-    };
+    this.fs = withLock(
+      { ...this.fs, actors: this.fs.actors.set(String(pid), { ...a, status: "blocked", blockedOn: item.waitedFor }) },
+      lock,
+      (l) => ({ ...l, waiters: [...l.waiters, pid] }),
+    );
     this.record(item.e, item.e.ev, "blocked", { deferred: false, synthetic: false, notes: [], why: item.waitedFor });
   }
 
-  private acquire(pid: number, chain: number): void {
-    this.fs = { ...this.fs, lockM: { ...this.fs.lockM, holder: pid } };
-    this.lockChain = chain;
+  private acquire(lock: string, pid: number, chain: number): void {
+    this.fs = withLock(this.fs, lock, (l) => ({ ...l, holder: pid }));
+    this.sections.set(lock, chain);
   }
 
-  private release(pid: number): void {
-    const holder = this.fs.lockM.holder;
+  private release(lock: string, pid: number): void {
+    const holder = lockState(this.fs, lock).holder;
     if (holder === null) return;
     if (holder !== pid) {
       // Cannot happen with implicit locks; reported rather than hidden.
-      this.findings.push({ race: null, effect: "invariant", seq: this.current, line: null, message: `mutex_unlock: ${M_NAME} released by pid ${pid}, held by pid ${holder}` });
+      this.findings.push({ race: null, effect: "invariant", seq: this.current, line: null, message: `mutex_unlock: ${lock} released by pid ${pid}, held by pid ${holder}` });
       return;
     }
-    this.fs = { ...this.fs, lockM: { ...this.fs.lockM, holder: null } };
-    this.lockChain = null;
+    this.fs = withLock(this.fs, lock, (l) => ({ ...l, holder: null }));
+    this.sections.delete(lock);
     if (this.timeline && this.timeline.length > 0) {
       // The release belongs to the event that ended the section.
       const last = this.timeline[this.timeline.length - 1]!;
       if (last.pid === pid) this.timeline[this.timeline.length - 1] = { ...last, fs: this.fs };
     }
-    this.drain();
+    this.drain(lock);
   }
 
-  /** M is free: the first waiter resumes at once, then the next (§4.3). */
-  private drain(): void {
-    while (!this.stopped && this.fs.lockM.holder === null && this.fs.lockM.waiters.length > 0) {
-      const [w, ...rest] = this.fs.lockM.waiters as [number, ...number[]];
+  /** The lock is free: its first waiter resumes at once, then the next (§4.3). */
+  private drain(lock: string): void {
+    for (;;) {
+      const l = lockState(this.fs, lock);
+      if (this.stopped || l.holder !== null || l.waiters.length === 0) return;
+      const [w, ...rest] = l.waiters as [number, ...number[]];
       const a = this.fs.actors.get(String(w))!;
-      this.fs = {
-        ...this.fs,
-        lockM: { ...this.fs.lockM, waiters: rest },
-        actors: this.fs.actors.set(String(w), { ...a, status: "running", blockedOn: null }),
-      };
+      this.fs = withLock({ ...this.fs, actors: this.fs.actors.set(String(w), { ...a, status: "running", blockedOn: null }) }, lock, (x) => ({
+        ...x,
+        waiters: rest,
+      }));
       this.runQueue(w);
     }
+  }
+
+  /** Does the chain hold a lock (is it in a section)? */
+  private inSection(chain: number): boolean {
+    for (const c of this.sections.values()) if (c === chain) return true;
+    return false;
   }
 
   private runQueue(pid: number): void {
@@ -296,7 +335,7 @@ export class Engine {
       const r = this.attempt(item.e, true);
       if (r.blocked) {
         this.queues.set(pid, q.slice(i + 1));
-        this.block(pid, { e: item.e, waitedFor: r.blocked });
+        this.block(pid, { e: item.e, waitedFor: r.blocked.why }, r.blocked.lock);
         return;
       }
       i++;
@@ -326,18 +365,16 @@ export class Engine {
     if (ev.type === "unused_bg_check") {
       outcome = this.checkOutcome(e, ev as RaceEvent<"unused_bg_check">, deferred || this.recomputeChecks, notes);
       if (outcome === "skip") {
-        if (ann && this.lockChain === ann.key && this.fs.lockM.holder === pid) this.deferRelease(pid);
+        if (ann) this.deferRelease(pid, ann.key);
         if (ann && !ann.last && ev.data.outcome !== "skip") this.cut.add(ann.key);
       }
-    } else if (ev.type === "relocate_chunk" && ann && ann.kind === "relocation" && this.lockChain === ann.key && this.fs.lockM.holder === pid) {
-      // Patched balance searches the chunk tree under the mutex: a chunk removed meanwhile is not found.
-      const b = ev.data.bytenr;
-      const bg = b === null ? undefined : this.fs.blockGroups.get(key(b));
-      if (bg && !bg.inCacheTree) {
-        notes.push({ kind: "info", message: `__btrfs_balance: chunk ${hex(b)} no longer in the chunk tree (removed at seq ${bg.removedAtSeq ?? "?"}), not relocated` });
+    } else if (ann && this.inSection(ann.key)) {
+      const why = this.recheck(ann, ev);
+      if (why !== null) {
+        notes.push({ kind: "info", message: why });
         outcome = "skip";
         if (!ann.last) this.cut.add(ann.key);
-        this.deferRelease(pid);
+        this.deferRelease(pid, ann.key);
       }
     }
 
@@ -355,25 +392,37 @@ export class Engine {
       for (const n of n2) this.takeNote(e, rbg, n);
       this.record(e, rbg, "applied", { deferred, synthetic: true, notes: n2 });
       if (this.stopped) return;
-      if (ann && this.lockChain === ann.key && this.fs.lockM.holder === pid) this.deferRelease(pid);
+      if (ann) this.deferRelease(pid, ann.key);
     }
 
-    if (ann && ann.last && this.lockChain === ann.key && this.fs.lockM.holder === pid) this.deferRelease(pid);
+    if (ann && ann.last) this.deferRelease(pid, ann.key);
     this.flushRelease();
   }
 
-  private pendingRelease: number | null = null;
+  /**
+   * A taker re-checking its block group under the lock it took (`LockTaker.recheck`):
+   * why the rest of the chain does not run, or null.
+   */
+  private recheck(ann: ChainAnn, ev: RaceEvent): string | null {
+    for (const { lock, taker } of this.rules.locksTakenBy(ann.kind)) {
+      if (taker.event !== ev.type || !taker.recheck || this.sections.get(lock) !== ann.key) continue;
+      const b = (ev.data as { bytenr?: bigint | null }).bytenr ?? null;
+      const why = taker.recheck(b === null ? undefined : this.fs.blockGroups.get(key(b)), b);
+      if (why !== null) return why;
+    }
+    return null;
+  }
 
-  /** Release after the current event is fully recorded (so timelines read in order). */
-  private deferRelease(pid: number): void {
-    this.pendingRelease = pid;
+  /** The chain's sections end after the current event is fully recorded (so timelines read in order). */
+  private deferRelease(pid: number, chain: number): void {
+    if (this.inSection(chain)) this.pendingRelease = { pid, chain };
   }
 
   private flushRelease(): void {
-    const pid = this.pendingRelease;
-    if (pid === null) return;
+    const p = this.pendingRelease;
+    if (p === null) return;
     this.pendingRelease = null;
-    this.release(pid);
+    for (const [lock, chain] of [...this.sections]) if (chain === p.chain) this.release(lock, p.pid);
   }
 
   private checkOutcome(e: EngineEvent, ev: RaceEvent<"unused_bg_check">, deferred: boolean, notes: Note[]): CheckOutcome {
@@ -390,7 +439,7 @@ export class Engine {
       }
       return "proceed";
     }
-    // Deferred by lock M: recomputed (§3 unused_bg_check).
+    // Deferred by a lock: recomputed (§3 unused_bg_check).
     const forced = this.forced.get(e.seq);
     if (b === null || !bg) {
       if (forced) return forced;
@@ -448,7 +497,7 @@ export class Engine {
     const open: string[] = [];
     if (this.openChains.size > 0) open.push(`${this.openChains.size} chain(s) in progress`);
     if (this.fs.openDiscards.length > 0) open.push("a discard in flight");
-    if (this.fs.lockM.holder !== null) open.push(`${M_NAME} held`);
+    for (const lock of this.sections.keys()) open.push(`${lock} held`);
     for (const bg of this.fs.blockGroups.values()) {
       if (bg.inCacheTree && !bg.itemInserted) {
         open.push(`block group ${hex(bg.start)} awaiting its item`);
@@ -500,7 +549,7 @@ export class Engine {
         pid,
         q.map((x) => ({ ev: encodeEvent(x.e.ev), seq: x.e.seq, ann: packAnn(x.e.ann), waitedFor: x.waitedFor })),
       ]),
-      lockChain: this.lockChain,
+      sections: [...this.sections],
       cut: [...this.cut],
       openChains: [...this.openChains],
       stopped: this.stopped,
@@ -518,7 +567,7 @@ export class Engine {
         q.map((x) => ({ e: { ev: decodeEvent(x.ev), seq: x.seq, ann: unpackAnn(x.ann) }, waitedFor: x.waitedFor })),
       ]),
     );
-    eng.lockChain = snap.lockChain;
+    eng.sections = new Map(snap.sections);
     eng.cut = new Set(snap.cut);
     eng.openChains = new Set(snap.openChains);
     eng.stopped = snap.stopped;
@@ -531,7 +580,7 @@ export class Engine {
 
 export interface EngineSnapshot {
   readonly queues: [number, { ev: unknown; seq: number; ann: PackedAnn; waitedFor: string }[]][];
-  readonly lockChain: number | null;
+  readonly sections: [string, number][];
   readonly cut: number[];
   readonly openChains: number[];
   readonly stopped: boolean;

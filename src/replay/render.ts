@@ -175,7 +175,8 @@ export class DemoRenderer {
 
   /** State changes that matter between two states, in the scenario's names. */
   changes(before: FsState, after: FsState): string[] {
-    const ex = { seq: 0, rules: [], findings: [], showLock: true };
+    const locks = [...new Set([...Object.keys(before.locks), ...Object.keys(after.locks)])];
+    const ex = { seq: 0, rules: [], findings: [], locks };
     const out: string[] = [];
     for (const c of diffViews(toView(before, ex), toView(after, ex))) {
       const m = /^(blockGroups|extentMaps|mutexes)\[([^\]]+)\](?:\.(\w+))?$/.exec(c.path);

@@ -3,8 +3,8 @@
  * store, replays, answers time-travel questions from snapshots.
  *
  * Snapshots of a (trace, rule set) are built on first use by one full
- * replay and kept under the key `<rule set>@v<trace version>/k<K>/f3`, so a
- * trace that grows gets fresh ones (`f3`: the snapshot form, snapshots.ts);
+ * replay and kept under the key `<rule set>@v<trace version>/k<K>/f4`, so a
+ * trace that grows gets fresh ones (`f4`: the snapshot form, snapshots.ts);
  * their segments go under the same key with `/seg`. stateAt(N) then costs
  * one trace lookup, one snapshot row, a read of at most K events and a fold
  * of them: nothing that grows with the trace. That a set is complete is
@@ -64,7 +64,7 @@ export function createReplayService(store: EventStore & SnapshotStore, opts: { e
     return out;
   }
 
-  const snapKey = (rules: RuleSet, t: TraceInfo) => `${rules.key}@v${t.version}/k${every}/f3`;
+  const snapKey = (rules: RuleSet, t: TraceInfo) => `${rules.key}@v${t.version}/k${every}/f4`;
   const segmentKey = (snapshots: string) => `${snapshots}/seg`;
 
   /** Complete snapshot sets (keys carry the trace version) and their segment bases, most recently used last. */

@@ -26,7 +26,7 @@ export type FsStateViewX = FsStateView & {
 
 export function engineView(eng: Engine, seq: number, rules: RuleSet): FsStateViewX {
   return {
-    ...toView(eng.fs, { seq, rules: rules.names, findings: [...eng.findings], showLock: rules.reorders }),
+    ...toView(eng.fs, { seq, rules: rules.names, findings: [...eng.findings], locks: rules.locks.map((l) => l.name) }),
     deferred: eng.pending,
     stopped: eng.stopped,
   };

@@ -1,3 +1,4 @@
+import { hex } from "../projections/state.ts";
 import type { Fix } from "./types.ts";
 
 /**
@@ -12,7 +13,11 @@ import type { Fix } from "./types.ts";
  * `btrfs_remove_chunk` finds no extent map: ASSERT(0) in volumes.c.
  *
  * Replay: the first step of every relocation and deletion chain takes the
- * mutex (DOMAIN §4.3); whoever finds it held waits, FIFO.
+ * mutex (DOMAIN §4.3); whoever finds it held waits, FIFO. Balance takes it
+ * before `btrfs_relocate_chunk` searches the chunk tree, so a chunk the
+ * cleaner removed meanwhile is not found and not relocated; the cleaner
+ * takes it before its unused check, which the replay recomputes when the
+ * check waited (§3).
  */
 export const deleteUnusedBgsMutex = {
   id: "delete-unused-bgs-mutex",
@@ -21,7 +26,21 @@ export const deleteUnusedBgsMutex = {
   commit: null,
   race: "balance-vs-unused-bg-deletion",
   invariant: "relocation and unused-bg deletion of a block group are never interleaved",
-  hooks: {
-    chainLock: (kind, current) => (kind === "relocation" || kind === "deletion" ? "delete_unused_bgs_mutex" : current),
-  },
+  hooks: {},
+  locks: [
+    {
+      name: "delete_unused_bgs_mutex",
+      takenBy: {
+        relocation: {
+          event: "relocate_chunk",
+          data: (bytenr) => ({ bytenr }),
+          recheck: (bg, bytenr) =>
+            bg && !bg.inCacheTree
+              ? `__btrfs_balance: chunk ${hex(bytenr)} no longer in the chunk tree (removed at seq ${bg.removedAtSeq ?? "?"}), not relocated`
+              : null,
+        },
+        deletion: { event: "unused_bg_check", data: (bytenr) => ({ bytenr, outcome: "proceed", used: null }) },
+      },
+    },
+  ],
 } as const satisfies Fix;

@@ -11,7 +11,7 @@ import { pinChunksDuringTrim } from "./pin-chunks-during-trim.ts";
 import { retryEnoentCacheWriteout } from "./retry-enoent-cache-writeout.ts";
 import { scrubSkipRemovedChunk } from "./scrub-skip-removed-chunk.ts";
 import { RACE_IDS, type RaceId } from "../events/races.ts";
-import type { ComposedHooks, Fix, RemovalPlan, RuleSet } from "./types.ts";
+import type { ComposedHooks, Fix, LockSpec, LockTaker, LockTaking, RemovalPlan, RuleSet } from "./types.ts";
 
 export type { Fix, RuleSet } from "./types.ts";
 
@@ -41,7 +41,6 @@ export function isFixId(id: string): id is FixId {
 function compose(fixes: readonly Fix[]): ComposedHooks {
   const h = fixes.map((f) => f.hooks);
   return {
-    chainLock: (kind: ChainKind) => h.reduce((cur, x) => (x.chainLock ? x.chainLock(kind, cur) : cur), null as ReturnType<ComposedHooks["chainLock"]>),
     removeBlockGroup: (bg: BlockGroup) =>
       h.reduce<RemovalPlan>((cur, x) => (x.removeBlockGroup ? x.removeBlockGroup(bg, cur) : cur), { markRemoved: false, keepMapPinned: false }),
     trimStart: (bg: BlockGroup) => h.reduce((cur, x) => (x.trimStart ? x.trimStart(bg, cur) : cur), "uncounted" as ReturnType<ComposedHooks["trimStart"]>),
@@ -53,24 +52,48 @@ function compose(fixes: readonly Fix[]): ComposedHooks {
   };
 }
 
-function makeRuleSet(fixes: readonly Fix[]): RuleSet {
+/** The fixes' locks by name, in table order; a lock two fixes name is taken by the chains of both. */
+function mergeLocks(fixes: readonly Fix[]): LockSpec[] {
+  const byName = new Map<string, LockSpec>();
+  for (const spec of fixes.flatMap((f) => f.locks ?? [])) {
+    const known = byName.get(spec.name);
+    byName.set(spec.name, known ? { name: spec.name, takenBy: { ...known.takenBy, ...spec.takenBy } } : spec);
+  }
+  return [...byName.values()];
+}
+
+/**
+ * The rule set of these fixes: the registry's in table order, then any other
+ * (a fix under trial, not yet in FIXES) in the order given.
+ */
+export function ruleSetOf(fixes: readonly Fix[]): RuleSet {
   const ids = new Set(fixes.map((f) => f.id));
-  const ordered = FIXES.filter((f) => ids.has(f.id));
+  const known = new Set<string>(FIX_IDS);
+  const ordered = [...FIXES.filter((f) => ids.has(f.id)), ...fixes.filter((f) => !known.has(f.id))];
   const names =
-    ordered.length === 0 ? ["unpatched"] : ordered.length === FIXES.length ? ["patched"] : ordered.map((f) => f.id);
+    ordered.length === 0 ? ["unpatched"] : ordered.length === FIXES.length && ordered.every((f) => known.has(f.id)) ? ["patched"] : ordered.map((f) => f.id);
   const hooks = compose(ordered);
+  const locks = mergeLocks(ordered);
+  const taking = new Map<ChainKind, LockTaking[]>();
+  for (const l of locks) {
+    for (const [kind, taker] of Object.entries(l.takenBy) as [ChainKind, LockTaker][]) {
+      taking.set(kind, [...(taking.get(kind) ?? []), { lock: l.name, taker }]);
+    }
+  }
   return Object.freeze({
     key: names.join(","),
     names: Object.freeze(names),
     fixes: Object.freeze(ordered),
     hooks,
-    reorders: (["relocation", "deletion", "trim", "scrub", "creation"] as ChainKind[]).some((k) => hooks.chainLock(k) !== null),
+    locks: Object.freeze(locks),
+    locksTakenBy: (kind: ChainKind) => taking.get(kind) ?? [],
+    reorders: locks.length > 0,
     has: (id: FixId) => ids.has(id),
   });
 }
 
-export const UNPATCHED: RuleSet = makeRuleSet([]);
-export const PATCHED: RuleSet = makeRuleSet(FIXES);
+export const UNPATCHED: RuleSet = ruleSetOf([]);
+export const PATCHED: RuleSet = ruleSetOf(FIXES);
 
 /**
  * `["unpatched"]`, `["patched"]`, `["fix-a","fix-b"]` or `["fix-a,fix-b"]`
@@ -101,5 +124,5 @@ export function resolveRules(spec: readonly string[] | string): RuleSet {
     }
     fixes.push(fix);
   }
-  return makeRuleSet(fixes);
+  return ruleSetOf(fixes);
 }

@@ -2,16 +2,47 @@
  * What a fix is to the replay: a small set of hooks, each overriding one
  * decision the engine takes (DOMAIN.md §1, §3). The engine asks the composed
  * hooks of its rule set; `unpatched` answers every question with the 2015
- * kernel's behaviour. A fifth fix is one new module exporting a `Fix` plus one
- * line in `index.ts`; a fix that needs a decision no hook offers adds a hook
- * here and one call in the engine.
+ * kernel's behaviour. A fix that serializes two tasks declares the lock it
+ * adds (`LockSpec`): which chains take it, with which event; the engine knows
+ * locks only through these declarations. A fifth fix is one new module
+ * exporting a `Fix` plus one line in `index.ts`; a fix that needs a decision
+ * no hook offers adds a hook here and one call in the engine.
  */
-import type { ChainKind } from "../events/types.ts";
+import type { Bytenr, ChainKind, EventDataByType, EventType } from "../events/types.ts";
 import type { RaceId } from "../events/races.ts";
 import type { FixId } from "./index.ts";
 import type { BlockGroup, Phase } from "../projections/state.ts";
 
-export type LockName = "delete_unused_bgs_mutex";
+/**
+ * How the first step of a chain takes a lock (DOMAIN §4.3): the kernel event
+ * that takes it. When the chain's first recorded event is another one, the
+ * replay applies this event first (synthetic), made from that event's bytenr.
+ */
+export type LockTaker = {
+  [K in EventType]: {
+    readonly event: K;
+    readonly data: (bytenr: Bytenr) => EventDataByType[K];
+    /**
+     * Under the lock the taker looks at its block group again: a reason the
+     * rest of its chain does not run (the lock is released), or null.
+     */
+    readonly recheck?: (bg: BlockGroup | undefined, bytenr: Bytenr) => string | null;
+  };
+}[EventType];
+
+/** A lock a fix adds: whoever finds it held waits, FIFO (§4.3). */
+export interface LockSpec {
+  /** The kernel's name, e.g. `delete_unused_bgs_mutex`. */
+  readonly name: string;
+  /** The chain kinds whose first step takes it, and how. */
+  readonly takenBy: Readonly<Partial<Record<ChainKind, LockTaker>>>;
+}
+
+/** A lock a chain kind takes, with the event that takes it. */
+export interface LockTaking {
+  readonly lock: string;
+  readonly taker: LockTaker;
+}
 
 /** What `btrfs_remove_block_group` does with the bg and its extent map. */
 export interface RemovalPlan {
@@ -35,8 +66,6 @@ export type ScrubMissingMapPlan = "einval" | "skip";
 
 /** Each hook gets the unpatched answer (or the previous fix's) as `current` and may override it. */
 export interface RuleHooks {
-  /** The lock the first step of a chain of this kind must take (DOMAIN §4.3), or null. */
-  chainLock?(kind: ChainKind, current: LockName | null): LockName | null;
   /** `btrfs_remove_block_group`. */
   removeBlockGroup?(bg: BlockGroup, current: RemovalPlan): RemovalPlan;
   /** `btrfs_trim_block_group` start. */
@@ -61,11 +90,12 @@ export interface Fix<Id extends string = string> {
   /** The invariant it protects, in one sentence. */
   readonly invariant: string;
   readonly hooks: RuleHooks;
+  /** Locks it adds (none for most fixes). */
+  readonly locks?: readonly LockSpec[];
 }
 
 /** The composed answers of a rule set. */
 export interface ComposedHooks {
-  chainLock(kind: ChainKind): LockName | null;
   removeBlockGroup(bg: BlockGroup): RemovalPlan;
   trimStart(bg: BlockGroup): TrimPlan;
   writeCacheGroupEnoent(phase: Phase): EnoentPlan;
@@ -80,6 +110,10 @@ export interface RuleSet {
   readonly names: readonly string[];
   readonly fixes: readonly Fix[];
   readonly hooks: ComposedHooks;
+  /** The locks of its fixes, in table order (two fixes naming one lock share it). */
+  readonly locks: readonly LockSpec[];
+  /** The locks the first step of a chain of this kind takes, in the order it takes them. */
+  locksTakenBy(kind: ChainKind): readonly LockTaking[];
   /** Some fix makes actors wait (events may be applied later than recorded). */
   readonly reorders: boolean;
   has(id: FixId): boolean;
