@@ -290,7 +290,7 @@ function gradePredict(ex: LoadedExercise & { def: PredictTheStateDef }, answer: 
   const state = stateAtStep(ex);
   const checks: GradeCheck[] = qs.map((q) => {
     const given = answer.answers[q.id];
-    const text = questionText(q, ex.trace);
+    const text = questionText(q, ex.trace, ex.def.rules);
     if (given === undefined) return { name: q.id, ok: false, detail: `${text} — no answer` };
     const mine = normalizeAnswer(q, ex.trace, given);
     const ok = mine === trueAnswer(q, ex.trace, state);

@@ -5,6 +5,7 @@
  * new question kind is a compile error until it is answered here.
  */
 import { UnreachableCaseError } from "../errors.ts";
+import { FIXES, type Fix, resolveRules } from "../rules/index.ts";
 import type { FsStateView } from "../replay/types.ts";
 import { canonicalAnswerText } from "./definition.ts";
 import { addressName, parseAddress } from "./trace.ts";
@@ -32,7 +33,13 @@ export function answerType(ask: QuestionAsk): AnswerType {
   }
 }
 
-export function questionText(q: Question, trace: ExerciseTrace): string {
+/** The lock a `mutex-holder` question asks about: the first the rule set's fixes add. */
+function askedLock(rules: readonly string[]): string {
+  return resolveRules(rules).locks[0]?.name ?? "the lock";
+}
+
+/** The question's wording; `rules` is the rule set the state is replayed under. */
+export function questionText(q: Question, trace: ExerciseTrace, rules: readonly string[]): string {
   const bg = q.bg === null ? "?" : bgLabel(trace, q.bg);
   switch (q.ask) {
     case "read-only":
@@ -54,7 +61,7 @@ export function questionText(q: Question, trace: ExerciseTrace): string {
     case "trimming":
       return `What is the trimming counter of block group ${bg}?`;
     case "mutex-holder":
-      return "Who holds delete_unused_bgs_mutex? (an actor, or none)";
+      return `Who holds ${askedLock(rules)}? (an actor, or none)`;
     case "blocked":
       return `Is actor ${q.actor ?? "?"} blocked, waiting for a lock?`;
     case "commits":
@@ -84,7 +91,9 @@ export function questionProblem(q: Question, trace: ExerciseTrace, state: FsStat
     return { field: "actor", problem: `no actor ${JSON.stringify(q.actor)} (actors: ${trace.actors.map((a) => a.name).join(", ")})` };
   }
   if (q.ask === "mutex-holder" && state.mutexes.length === 0) {
-    return { field: "ask", problem: "the rule set has no delete_unused_bgs_mutex: replay with rules that include delete-unused-bgs-mutex" };
+    const adding = (FIXES as readonly Fix[]).filter((f) => (f.locks ?? []).length > 0);
+    const locks = [...new Set(adding.flatMap((f) => f.locks!.map((l) => l.name)))];
+    return { field: "ask", problem: `the rule set has no ${locks.join(" or ")}: replay with rules that include ${adding.map((f) => f.id).join(" or ")}` };
   }
   return null;
 }

@@ -33,7 +33,7 @@ export const QUESTION_ASKS = [
   "item-inserted", // bg: phase 2 of creation done
   "dirty", // bg: on the transaction's dirty list
   "trimming", // bg: trimming counter
-  "mutex-holder", // who holds delete_unused_bgs_mutex (actor or none)
+  "mutex-holder", // who holds the first lock the rule set adds (actor or none)
   "blocked", // actor: waits for a lock
   "commits", // transactions committed so far
 ] as const;

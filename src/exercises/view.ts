@@ -100,7 +100,7 @@ export function publicView(ex: LoadedExercise): ExerciseView {
     names: ex.trace.names.map(([name, v]) => ({ name, address: `0x${v.toString(16)}` })),
     questions:
       def.kind === "predict-the-state"
-        ? def.questions.map((q) => ({ id: q.id, ask: q.ask, text: questionText(q, ex.trace), answerType: answerType(q.ask), bg: q.bg, actor: q.actor }))
+        ? def.questions.map((q) => ({ id: q.id, ask: q.ask, text: questionText(q, ex.trace, def.rules), answerType: answerType(q.ask), bg: q.bg, actor: q.actor }))
         : null,
     at: def.kind === "predict-the-state" ? def.at : null,
     rules: def.kind === "predict-the-state" ? def.rules : null,
@@ -153,7 +153,7 @@ export function keyView(ex: LoadedExercise): KeyView {
       return {
         ...base,
         answers: def.questions.map((q) => ({ question: q.id, answer: q.answer })),
-        explanation: def.questions.map((q) => `${q.id}: ${questionText(q, ex.trace)} → ${trueAnswer(q, ex.trace, state)}`).join("; "),
+        explanation: def.questions.map((q) => `${q.id}: ${questionText(q, ex.trace, def.rules)} → ${trueAnswer(q, ex.trace, state)}`).join("; "),
       };
     }
     default:

@@ -21,7 +21,7 @@ import type { RuleSet } from "../rules/types.ts";
 import type { Schedule } from "./explore.ts";
 import type { Program } from "./program.ts";
 import { Engine, type EngineEvent } from "../replay/engine.ts";
-import { EXPLORE_ENGINE_OPTIONS, explorationRules } from "./semantics.ts";
+import { EXPLORE_ENGINE_OPTIONS } from "./semantics.ts";
 
 export interface StepJson {
   readonly step: number;
@@ -66,7 +66,7 @@ interface Replayed {
 
 /** Replays the prefix as the explorer did, noting what it decided for the new order. */
 function replayPrefix(program: Program, rules: RuleSet, schedule: Schedule): Replayed {
-  const eng = new Engine(explorationRules(rules), { ...EXPLORE_ENGINE_OPTIONS, itemsUnknown: program.itemsUnknown, timeline: true });
+  const eng = new Engine(rules, { ...EXPLORE_ENGINE_OPTIONS, itemsUnknown: program.itemsUnknown, timeline: true });
   const steps = scheduleEvents(program, schedule);
   // seq = step number, so timeline entries name steps.
   steps.forEach(({ e }, i) => eng.push({ ev: e.ev, seq: i + 1, ann: e.ann }));

@@ -35,7 +35,7 @@ import { RACE_IDS } from "../events/races.ts";
 import { isWaiting, stateKey } from "./engine-state.ts";
 import { type Footprint, conflicts, pushFootprint } from "./footprint.ts";
 import { type Program, naiveCount, totalSteps } from "./program.ts";
-import { EXPLORE_ENGINE_OPTIONS, type HandleWindow, WAITS_FOR_HANDLES, explorationRules, handleWindows, windowEdges } from "./semantics.ts";
+import { EXPLORE_ENGINE_OPTIONS, type HandleWindow, WAITS_FOR_HANDLES, handleWindows, windowEdges } from "./semantics.ts";
 
 export const DEFAULT_MAX_STATES = 200_000;
 
@@ -127,7 +127,6 @@ export function exploreProgram(program: Program, rules: RuleSet, opts: ExploreOp
   if (!Number.isInteger(maxStates) || maxStates < 1) throw new ExploreError(`maxStates must be a positive integer, got ${maxStates}`);
   const n = program.steps.length;
   const lens = program.steps.map((s) => s.length);
-  const engineRules = explorationRules(rules);
   const windows: HandleWindow[][] = program.steps.map((s) => handleWindows(s));
   const edges = windows.map((w) => windowEdges(w));
   const anyWindows = windows.some((w) => w.length > 0);
@@ -316,7 +315,7 @@ export function exploreProgram(program: Program, rules: RuleSet, opts: ExploreOp
   };
 
   const stack: Frame[] = [];
-  const root = enter(new Engine(engineRules, { ...EXPLORE_ENGINE_OPTIONS, itemsUnknown: program.itemsUnknown }), new Array(n).fill(0), 0);
+  const root = enter(new Engine(rules, { ...EXPLORE_ENGINE_OPTIONS, itemsUnknown: program.itemsUnknown }), new Array(n).fill(0), 0);
   if (root) stack.push(root);
   while (stack.length > 0 && !statesFull) {
     const f = stack[stack.length - 1]!;

@@ -5,15 +5,15 @@
  *
  * 1. The cleaner's check (`unused_bg_check`) keeps its recorded outcome in a
  *    recording (the model cannot see every reason to skip, DOMAIN §3). Moved
- *    by a schedule it is recomputed, as the engine does for a check that lock
- *    M deferred: proceed iff the block group is in the cache tree, ro == 0
+ *    by a schedule it is recomputed, as the engine does for a check that a
+ *    lock deferred: proceed iff the block group is in the cache tree, ro == 0
  *    and nothing is reserved; a recorded skip stays a skip. (Otherwise a
  *    schedule would have the cleaner delete a block group balance had just
  *    set read-only or removed.)
  * 2. A chunk allocation is placed as the allocator would place it in the new
  *    order: off device ranges still in the commit root (the engine does this
- *    whenever a rule set reorders; the recorded placement was only valid in
- *    the recorded schedule).
+ *    whenever a rule set's locks reorder; the recorded placement was only
+ *    valid in the recorded schedule).
  * 3. Transaction handles (`transactionHandles`): a commit (`commit_done`) and
  *    the critical cache writeout (`writeout_critical`) wait until the other
  *    tasks' handles end (btrfs_commit_transaction waits for num_writers ==
@@ -29,15 +29,9 @@
  */
 import type { EventType } from "../events/types.ts";
 import type { EngineEvent } from "../replay/engine.ts";
-import type { RuleSet } from "../rules/types.ts";
 
 /** The options of the explorer's engine (rule 1: every proceeding check is recomputed where it is applied). */
-export const EXPLORE_ENGINE_OPTIONS = { recomputeChecks: true } as const;
-
-/** The rule set the explorer's engine runs (rule 2: allocations placed for the new order). */
-export function explorationRules(rules: RuleSet): RuleSet {
-  return rules.reorders ? rules : Object.freeze({ ...rules, reorders: true });
-}
+export const EXPLORE_ENGINE_OPTIONS = { recomputeChecks: true, reschedules: true } as const;
 
 /** A window of a task's program in which it holds a transaction handle: events start..end (program indices). */
 export interface HandleWindow {

@@ -1,8 +1,16 @@
 /**
  * Example operations shown as tabs in the GraphiQL IDE, on the seed traces
  * (`racelab seed` stores the canonical interleaving of each race under its
- * race id). Every one of them is also run by test/graphql/ide.test.ts.
+ * race id). Every one of them is also run by test/graphql/ide.test.ts. The
+ * traces and fixes they name come from the registries.
  */
+import { RACE_IDS } from "../events/races.ts";
+import { FIXES } from "../rules/index.ts";
+
+const [firstRace, secondRace, thirdRace, fourthRace] = RACE_IDS;
+
+/** One `check` per fix, aliased by its id. */
+const eachFix = FIXES.map((f) => `  ${f.id.replace(/-/g, "_")}: check(trace: $trace, rules: ["${f.id}"]) { verdict findings { effect } }`).join("\n");
 export interface Example {
   readonly title: string;
   readonly query: string;
@@ -23,7 +31,7 @@ query Traces {
   },
   {
     title: "Check a seed race",
-    query: `# The same trace under the unpatched kernel and under all four fixes.
+    query: `# The same trace under the unpatched kernel and under all the fixes.
 query CheckSeed($trace: ID!) {
   unpatched: check(trace: $trace, rules: ["unpatched"]) {
     verdict
@@ -36,7 +44,7 @@ query CheckSeed($trace: ID!) {
     reordered { seq pid waitedFor appliedAfterSeq }
   }
 }`,
-    variables: { trace: "balance-vs-unused-bg-deletion" },
+    variables: { trace: firstRace },
   },
   {
     title: "State at a step",
@@ -53,7 +61,7 @@ query StateAt($trace: ID!, $seq: Int!, $rules: [String!]) {
     findings { effect seq message }
   }
 }`,
-    variables: { trace: "trim-vs-bg-removal", seq: 6, rules: ["unpatched"] },
+    variables: { trace: secondRace, seq: 6, rules: ["unpatched"] },
   },
   {
     title: "Diff two steps",
@@ -64,7 +72,7 @@ query StateAt($trace: ID!, $seq: Int!, $rules: [String!]) {
     changes { path before after }
   }
 }`,
-    variables: { trace: "bg-creation-vs-cache-writeout" },
+    variables: { trace: thirdRace },
   },
   {
     title: "Events",
@@ -79,7 +87,7 @@ query Events($trace: ID!, $after: String) {
     }
   }
 }`,
-    variables: { trace: "scrub-vs-bg-deletion", after: null },
+    variables: { trace: fourthRace, after: null },
   },
   {
     title: "Fixes and races",
@@ -93,10 +101,9 @@ query Events($trace: ID!, $after: String) {
     title: "Fix by fix",
     query: `# Each fix alone cures its own race only.
 query FixByFix($trace: ID!) {
-  mutex: check(trace: $trace, rules: ["delete-unused-bgs-mutex"]) { verdict findings { effect } }
-  pin: check(trace: $trace, rules: ["pin-chunks-during-trim"]) { verdict findings { effect } }
+${eachFix}
 }`,
-    variables: { trace: "balance-vs-unused-bg-deletion" },
+    variables: { trace: firstRace },
   },
   {
     title: "What-if fork",
@@ -112,7 +119,7 @@ mutation Append($fork: ID!, $version: Int!) {
     { type: "commit_done", data: { gen: 8 }, origin: { pid: 900, comm: "sync" } }
   ]) { version appended trace { name version } }
 }`,
-    variables: { trace: "balance-vs-unused-bg-deletion", fork: "what-if", version: 3 },
+    variables: { trace: firstRace, fork: "what-if", version: 3 },
   },
   {
     title: "Live replay",
@@ -126,6 +133,6 @@ subscription Replay($trace: ID!) {
     findings { race effect message }
   }
 }`,
-    variables: { trace: "balance-vs-unused-bg-deletion" },
+    variables: { trace: firstRace },
   },
 ];

@@ -48,6 +48,11 @@ export interface ApplyCtx {
   /** Applied later than recorded because its actor waited (DOMAIN §4.3). */
   readonly deferred: boolean;
   readonly synthetic: boolean;
+  /**
+   * The replayed order may differ from the recorded one (a lock makes tasks
+   * wait, or the explorer made the schedule): allocations are placed for it.
+   */
+  readonly reordering: boolean;
   readonly notes: Note[];
 }
 
@@ -491,7 +496,7 @@ const HANDLERS: { readonly [T in EventType]: Handler<T> } = {
           if (pm?.pinned) for (const r of pm.devRanges) { avoid.push(r); why.set(r, `pinned chunk ${hex(pm.start)}`); }
         }
       }
-      if (c.rules.reorders) {
+      if (c.reordering) {
         // The allocator never reuses a device range still in the commit root; the
         // recorded placement was only valid in the recorded schedule.
         for (const m of s.maps.values()) {
@@ -794,5 +799,5 @@ export function applyEvent(s: FsState, e: RaceEvent, c: ApplyCtx): FsState {
 
 /** The plain fold of one event (no scheduling), for callers that only want the state. */
 export function evolve(s: FsState, e: RaceEvent, rules: RuleSet, seq = 0): FsState {
-  return applyEvent(s, e, { rules, seq, line: e.origin.line, deferred: false, synthetic: false, notes: [] });
+  return applyEvent(s, e, { rules, seq, line: e.origin.line, deferred: false, synthetic: false, reordering: rules.reorders, notes: [] });
 }

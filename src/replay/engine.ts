@@ -74,6 +74,11 @@ export interface EngineOptions {
    * past the set_ro or removal that made the recorded outcome wrong.
    */
   readonly recomputeChecks?: boolean;
+  /**
+   * The schedule is not the recorded one (the explorer's): chunk allocations
+   * are placed for the replayed order, as under a rule set whose locks reorder.
+   */
+  readonly reschedules?: boolean;
 }
 
 /** The scheduler's own state, read-only (the explorer keys and branches on it). */
@@ -123,6 +128,8 @@ export class Engine {
   private readonly opts: EngineOptions;
   private readonly forced: ReadonlyMap<number, CheckOutcome>;
   private readonly recomputeChecks: boolean;
+  /** The replayed order may differ from the recorded one (`ApplyCtx.reordering`). */
+  private readonly reordering: boolean;
 
   constructor(
     readonly rules: RuleSet,
@@ -133,6 +140,7 @@ export class Engine {
     this.forced = opts.forced ?? new Map();
     this.timeline = opts.timeline ? [] : null;
     this.recomputeChecks = opts.recomputeChecks ?? false;
+    this.reordering = rules.reorders || (opts.reschedules ?? false);
   }
 
   /**
@@ -357,7 +365,7 @@ export class Engine {
   private applyOne(e: EngineEvent, ev: RaceEvent, deferred: boolean, synthetic: boolean): void {
     const { ann } = e;
     const notes: Note[] = [];
-    const ctx: ApplyCtx = { rules: this.rules, seq: e.seq, line: ev.origin.line, deferred, synthetic, notes };
+    const ctx: ApplyCtx = { rules: this.rules, seq: e.seq, line: ev.origin.line, deferred, synthetic, reordering: this.reordering, notes };
     this.fs = applyEvent(this.fs, ev, ctx);
     const pid = ev.origin.pid;
     let outcome: CheckOutcome | undefined;
@@ -388,7 +396,7 @@ export class Engine {
     if (notes.some((n) => n.kind === "chunk_removed") && !(ann?.hasRemoveBg ?? false)) {
       const rbg: RaceEvent = { type: "remove_block_group", data: { bytenr: (ev.data as { bytenr: bigint | null }).bytenr }, origin: ev.origin, chain: ev.chain };
       const n2: Note[] = [];
-      this.fs = applyEvent(this.fs, rbg, { rules: this.rules, seq: e.seq, line: ev.origin.line, deferred, synthetic: true, notes: n2 });
+      this.fs = applyEvent(this.fs, rbg, { ...ctx, synthetic: true, notes: n2 });
       for (const n of n2) this.takeNote(e, rbg, n);
       this.record(e, rbg, "applied", { deferred, synthetic: true, notes: n2 });
       if (this.stopped) return;

@@ -12,7 +12,7 @@ import { Engine, type EngineEvent } from "../../src/replay/engine.ts";
 import { isWaiting } from "../../src/explore/engine-state.ts";
 import { exploreProgram } from "../../src/explore/explore.ts";
 import { type Program, programFromScenario } from "../../src/explore/program.ts";
-import { EXPLORE_ENGINE_OPTIONS, WAITS_FOR_HANDLES, explorationRules, handleWindows } from "../../src/explore/semantics.ts";
+import { EXPLORE_ENGINE_OPTIONS, WAITS_FOR_HANDLES, handleWindows } from "../../src/explore/semantics.ts";
 import { resolveRules } from "../../src/rules/index.ts";
 import type { RuleSet } from "../../src/rules/types.ts";
 import { parseScenario } from "../../src/scenario/parse.ts";
@@ -54,7 +54,7 @@ function bruteForce(p: Program, rules: RuleSet): Brute {
   let all = 0;
   for (const schedule of interleavings(p.steps.map((s) => s.length))) {
     all++;
-    const eng = new Engine(explorationRules(rules), { ...EXPLORE_ENGINE_OPTIONS, itemsUnknown: p.itemsUnknown });
+    const eng = new Engine(rules, { ...EXPLORE_ENGINE_OPTIONS, itemsUnknown: p.itemsUnknown });
     const pcs = p.steps.map(() => 0);
     let ok = true;
     for (const a of schedule) {
