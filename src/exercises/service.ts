@@ -75,7 +75,50 @@ export interface ClassroomDeps {
   readonly libraryDir?: string;
 }
 
-export type ClassroomService = ReturnType<typeof createClassroom>;
+/**
+ * The classroom: courses, their exercises beside the shared library, hints,
+ * answers graded by replay and the gradebook. Every call takes the viewer
+ * and refuses what the viewer may not do (NOT_FOUND where existence is not
+ * to be revealed).
+ */
+export interface ClassroomService {
+  /** The database side (the CLI's user and course commands use it directly). */
+  readonly store: PgClassroomStore;
+  /** The library, and with a course its own exercises too (students: not the archived ones). */
+  exercises(viewer: Viewer, courseIdOrName?: string | null): Promise<ExerciseHandle[]>;
+  /** An exercise from a definition's text (instructors of the course), validated and key-checked first. */
+  createExercise(viewer: Viewer, courseIdOrName: string, source: string): Promise<ExerciseHandle>;
+  /** A definition made from a stored trace (`definitionFromTrace`), then as `createExercise`. */
+  createExerciseFromTrace(viewer: Viewer, courseIdOrName: string, traceIdOrName: string, opts: FromTraceOptions): Promise<ExerciseHandle>;
+  /** The live gradebook of a course (instructors). */
+  gradebook(viewer: Viewer, courseIdOrName: string): Promise<{ course: CourseRow; entries: GradebookEntry[] }>;
+  /** The gradebook rebuilt from the submission events alone (instructors; for audits). */
+  rebuiltGradebook(viewer: Viewer, courseIdOrName: string): Promise<{ course: CourseRow; entries: GradebookEntry[] }>;
+  /** The gradebook as CSV: one row per student and exercise of the course. */
+  gradebookCsv(viewer: Viewer, courseIdOrName: string): Promise<string>;
+  /** The courses the viewer belongs to. */
+  courses(viewer: Viewer): Promise<CourseRow[]>;
+  course(viewer: Viewer, idOrName: string): Promise<CourseRow>;
+  createCourse(viewer: Viewer, name: string, title: string | null): Promise<CourseRow>;
+  /** An exercise the viewer may see (library id or course exercise uuid), or null. */
+  exercise(viewer: Viewer, id: string): Promise<ExerciseHandle | null>;
+  requireExercise(viewer: Viewer, id: string, what: string): Promise<ExerciseHandle>;
+  archiveExercise(viewer: Viewer, id: string): Promise<ExerciseHandle>;
+  revealExercise(viewer: Viewer, id: string): Promise<ExerciseHandle>;
+  /** Deletes a course exercise with its submissions; returns its id. */
+  deleteExercise(viewer: Viewer, id: string): Promise<string>;
+  canSeeKey(viewer: Viewer, h: ExerciseHandle): boolean;
+  /** Reveals hint n (students: one at a time, recorded in their stream). */
+  hint(viewer: Viewer, exerciseId: string, n: number): Promise<HintView>;
+  hintsRevealed(viewer: Viewer, h: ExerciseHandle): Promise<number>;
+  /** Grades and records a student's answer (attempts and archiving enforced at the version read). */
+  submit(viewer: Viewer, exerciseId: string, fields: AnswerFields, opts?: { expectedVersion?: number | null }): Promise<SubmissionView>;
+  mySubmissions(viewer: Viewer, exerciseId?: string | null): Promise<SubmissionView[]>;
+  submissions(viewer: Viewer, courseIdOrName: string, filter?: { exerciseId?: string | null; userId?: string | null }): Promise<SubmissionView[]>;
+  submission(viewer: Viewer, id: string): Promise<SubmissionView | null>;
+  user(viewer: Viewer, id: string): Promise<UserRow | null>;
+  students(viewer: Viewer, courseIdOrName: string): Promise<UserRow[]>;
+}
 
 function submissionsOf(stream: Stream & { id: string }): SubmissionView[] {
   let attempt = 0;
@@ -102,7 +145,7 @@ function submissionsOf(stream: Stream & { id: string }): SubmissionView[] {
 
 const courseRef = (c: CourseRow | null): CourseRef | null => (c ? { id: c.id, createdBy: c.createdBy } : null);
 
-export function createClassroom(deps: ClassroomDeps) {
+export function createClassroom(deps: ClassroomDeps): ClassroomService {
   const { classroom: db, store } = deps;
   const libDir = deps.libraryDir ?? EXERCISES_DIR;
   const lib = (): Promise<Library> => library(libDir);
