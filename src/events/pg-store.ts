@@ -1,5 +1,5 @@
 /**
- * The PostgreSQL event store (`EventStore`, `SnapshotStore`). Prisma for the
+ * The PostgreSQL event store (`EventStore`, `SnapshotStore`, `VerdictStore`). Prisma for the
  * ordinary queries; parameterised SQL over the same pool where Prisma has no
  * verb: the row lock that serialises appends to one trace, multi-row inserts,
  * and COPY for imports. Rows ↔ events go through `codec.ts` only.
@@ -12,7 +12,7 @@ import { DomainError } from "../errors.ts";
 import { databaseError, inTransaction } from "../db/transaction.ts";
 import { bigintReplacer, EventValidationError } from "./catalog.ts";
 import { COPY_COLUMNS, copyLine, eventToRow, rowToEvent, type EventRow, type StoredRow } from "./codec.ts";
-import type { EventStore, ExpectedVersion, ImportTransaction, NewTrace, SnapshotStore, TraceInfo } from "./store.ts";
+import type { EventStore, ExpectedVersion, ImportTransaction, NewTrace, SnapshotStore, TraceInfo, VerdictStore } from "./store.ts";
 import type { RaceEvent, StoredEvent } from "./types.ts";
 import { openDatabase, type Database, type OpenOptions } from "../db/connection.ts";
 import type { Trace as TraceRow } from "../generated/prisma/client.ts";
@@ -38,6 +38,8 @@ const COPY_WRITE_BYTES = 256 * 1024;
 const SNAPSHOTS_PER_INSERT = 100;
 /** Events per page when reading. */
 const READ_PAGE = 10_000;
+/** SQLSTATE of a foreign key violation. */
+const FOREIGN_KEY_VIOLATION = "23503";
 /** The largest seq (an INTEGER column). */
 const MAX_SEQ = 2 ** 31 - 1;
 
@@ -88,7 +90,7 @@ function validateNewTrace(t: NewTrace): void {
   }
 }
 
-export class PgEventStore implements EventStore, SnapshotStore {
+export class PgEventStore implements EventStore, SnapshotStore, VerdictStore {
   private closed = false;
 
   /** `ownsDatabase`: close() also closes the database (as `openStore` does). */
@@ -436,6 +438,39 @@ export class PgEventStore implements EventStore, SnapshotStore {
     if (!isUuid(traceId)) return [];
     const rows = await this.prisma.snapshot.findMany({ where: { traceId, rules }, orderBy: { seq: "asc" }, select: { seq: true } });
     return rows.map((r) => r.seq);
+  }
+
+  // --- verdicts ---------------------------------------------------------------------
+
+  async loadVerdict(traceId: string, rules: string, engine: number, version: number): Promise<unknown | null> {
+    if (!isUuid(traceId)) return null;
+    const { rows } = await this.pool.query<{ report: string }>(
+      "SELECT report FROM verdicts WHERE trace_id = $1 AND rules = $2 AND engine = $3 AND trace_version = $4",
+      [traceId, rules, engine, version],
+    );
+    return rows[0] ? fromJsonWithTags(rows[0].report) : null;
+  }
+
+  async saveVerdict(traceId: string, rules: string, engine: number, version: number, report: unknown): Promise<void> {
+    if (!isUuid(traceId)) return;
+    try {
+      await this.transaction(`saving the verdict of trace ${traceId}`, async (client) => {
+        // Verdicts of other engine versions are never read again.
+        await client.query("DELETE FROM verdicts WHERE trace_id = $1 AND rules = $2 AND engine <> $3", [traceId, rules, engine]);
+        await client.query(
+          `INSERT INTO verdicts (trace_id, rules, engine, trace_version, report) VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (trace_id, rules, engine) DO UPDATE
+             SET trace_version = EXCLUDED.trace_version, report = EXCLUDED.report, created_at = CURRENT_TIMESTAMP
+             WHERE verdicts.trace_version <= EXCLUDED.trace_version`,
+          [traceId, rules, engine, version, toJsonWithTags(report)],
+        );
+      });
+    } catch (err) {
+      // The trace was deleted while it was replayed: nothing to keep.
+      const cause = err instanceof DomainError ? err.cause : err;
+      if ((cause as { code?: unknown } | null)?.code === FOREIGN_KEY_VIOLATION) return;
+      throw err;
+    }
   }
 
   async close(): Promise<void> {

@@ -12,7 +12,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createClient, type Client } from "graphql-ws";
 import WebSocket from "ws";
-import type { EventStore, SnapshotStore, TraceInfo } from "../../src/events/store.ts";
+import type { EventStore, ReplayStore, TraceInfo } from "../../src/events/store.ts";
 import type { ApiDeps, ApiModule } from "../../src/resolvers/context.ts";
 import { createApiDeps, EXPLORE_MODULE } from "../../src/resolvers/deps.ts";
 import { loadScenarioFile, scenarioMeta, SEEDS_DIR, storeScenario } from "../../src/scenario/load.ts";
@@ -48,7 +48,7 @@ export interface Rig {
 }
 
 /** Counts the calls that reach the store: how the tests see N+1 queries and "refused before execution". */
-function counted(store: EventStore & SnapshotStore, calls: Map<string, number>): EventStore & SnapshotStore {
+function counted(store: ReplayStore, calls: Map<string, number>): ReplayStore {
   return new Proxy(store, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver);

@@ -11,7 +11,7 @@ import type { Writable } from "node:stream";
 import { parseArgs } from "node:util";
 import { DomainError } from "../../errors.ts";
 import { write } from "../command.ts";
-import type { EventStore, SnapshotStore, TraceInfo } from "../../events/store.ts";
+import type { EventStore, ReplayStore, TraceInfo } from "../../events/store.ts";
 import { createReplayService } from "../../replay/service.ts";
 import { renderCheck } from "../../replay/render.ts";
 import { loadScenarioFile, storeScenario } from "../../scenario/load.ts";
@@ -19,7 +19,7 @@ import { printable } from "../../names.ts";
 
 /** What the replay commands need from the CLI framework. */
 export interface ReplayCommandContext {
-  readonly store: EventStore & SnapshotStore;
+  readonly store: ReplayStore;
   readonly stdout: Writable;
   readonly stderr?: Writable;
 }
