@@ -3,6 +3,11 @@
  * ordinary queries; parameterised SQL over the same pool where Prisma has no
  * verb: the row lock that serialises appends to one trace, multi-row inserts,
  * and COPY for imports. Rows ↔ events go through `codec.ts` only.
+ *
+ * Trace lookups and verdicts are SQL too: nearly every command makes them,
+ * and a process whose only queries they are (`racelab traces`, a check
+ * answered from its stored verdict) then never starts Prisma's query
+ * compiler, WebAssembly that costs ~100 ms of start-up at the first Prisma query.
  */
 import { checkName } from "../names.ts";
 import { randomUUID } from "node:crypto";
@@ -43,7 +48,7 @@ const FOREIGN_KEY_VIOLATION = "23503";
 /** The largest seq (an INTEGER column). */
 const MAX_SEQ = 2 ** 31 - 1;
 
-function traceInfo(t: TraceRow): TraceInfo {
+function traceInfo(t: TraceColumns): TraceInfo {
   return {
     id: t.id,
     name: t.name,
@@ -54,6 +59,11 @@ function traceInfo(t: TraceRow): TraceInfo {
     owner: { courseId: t.courseId, userId: t.ownerId },
   };
 }
+
+/** The columns of a `traces` row as `traceInfo` reads them (SQL lookups). */
+const TRACE_COLUMNS = `id, name, source_file AS "sourceFile", source_hash AS "sourceHash", format, version, meta, created_at AS "createdAt",
+  course_id AS "courseId", owner_id AS "ownerId"`;
+type TraceColumns = Pick<TraceRow, "id" | "name" | "sourceFile" | "sourceHash" | "format" | "version" | "meta" | "createdAt" | "courseId" | "ownerId">;
 
 /** JSON text of a snapshot state: bigints tagged ({"$bigint":"…"}) so that they come back as bigints. */
 function toJsonWithTags(v: unknown): string {
@@ -130,10 +140,18 @@ export class PgEventStore implements EventStore, SnapshotStore, VerdictStore {
     }
   }
 
+  /** The traces of `where` (a condition on `$1`) in `order`. */
+  private async traces(where: string, param: string | null, order: string, limit?: number): Promise<TraceInfo[]> {
+    const { rows } = await this.pool.query<TraceColumns>(
+      `SELECT ${TRACE_COLUMNS} FROM traces ${where} ORDER BY ${order}${limit ? ` LIMIT ${limit}` : ""}`,
+      param === null ? [] : [param],
+    );
+    return rows.map(traceInfo);
+  }
+
   async getTrace(id: string): Promise<TraceInfo | null> {
     if (!isUuid(id)) return null;
-    const row = await this.prisma.trace.findUnique({ where: { id } });
-    return row ? traceInfo(row) : null;
+    return (await this.traces("WHERE id = $1", id, "id", 1))[0] ?? null;
   }
 
   async findTrace(idOrName: string): Promise<TraceInfo | null> {
@@ -141,18 +159,15 @@ export class PgEventStore implements EventStore, SnapshotStore, VerdictStore {
     if (idOrName.includes("\u0000")) return null;
     const byId = await this.getTrace(idOrName);
     if (byId) return byId;
-    const row = await this.prisma.trace.findFirst({ where: { name: idOrName }, orderBy: [{ createdAt: "desc" }, { id: "desc" }] });
-    return row ? traceInfo(row) : null;
+    return (await this.traces("WHERE name = $1", idOrName, "created_at DESC, id DESC", 1))[0] ?? null;
   }
 
   async findTraceByHash(hash: string): Promise<TraceInfo | null> {
-    const row = await this.prisma.trace.findFirst({ where: { sourceHash: hash }, orderBy: [{ createdAt: "desc" }, { id: "desc" }] });
-    return row ? traceInfo(row) : null;
+    return (await this.traces("WHERE source_hash = $1", hash, "created_at DESC, id DESC", 1))[0] ?? null;
   }
 
   async listTraces(): Promise<TraceInfo[]> {
-    const rows = await this.prisma.trace.findMany({ orderBy: [{ createdAt: "asc" }, { name: "asc" }] });
-    return rows.map(traceInfo);
+    return this.traces("", null, "created_at ASC, name ASC");
   }
 
   async deleteTrace(id: string): Promise<boolean> {
