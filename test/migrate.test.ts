@@ -47,6 +47,23 @@ test("pending migrations are applied in order, once; a second run applies nothin
   }
 });
 
+test("on an up-to-date database the check at start is one query, with no connection (and no lock) of its own", async () => {
+  expect(await migrate(t.db.pool)).toEqual({ applied: [], skipped: names });
+  const calls = { query: 0, connect: 0 };
+  const counted = new Proxy(t.db.pool, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (typeof value !== "function") return value;
+      return (...args: unknown[]) => {
+        if (prop === "query" || prop === "connect") calls[prop]++;
+        return value.apply(target, args);
+      };
+    },
+  });
+  expect(await migrate(counted)).toEqual({ applied: [], skipped: names });
+  expect(calls).toEqual({ query: 1, connect: 0 });
+});
+
 test("_prisma_migrations has exactly the columns Prisma creates", async () => {
   const { rows } = await t.db.pool.query(
     `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull AS notnull,
