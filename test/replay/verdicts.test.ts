@@ -9,28 +9,12 @@ import type { RaceEvent } from "../../src/events/types.ts";
 import { checkTrace } from "../../src/replay/check.ts";
 import { ENGINE_VERSION } from "../../src/replay/engine.ts";
 import { createReplayService } from "../../src/replay/service.ts";
-import type { ReplayStore } from "../../src/events/store.ts";
 import { seedScenarios } from "../../src/scenario/load.ts";
+import { counted } from "../helpers/counting.ts";
 import { databaseForFile } from "../helpers/db.ts";
 import { generateTrace } from "./generate.ts";
 
 const t = databaseForFile();
-
-/** The store, counting the calls of each method. */
-function counting(store: ReplayStore): { store: ReplayStore; calls: Map<string, number> } {
-  const calls = new Map<string, number>();
-  const proxy = new Proxy(store, {
-    get(target, prop, receiver) {
-      const value = Reflect.get(target, prop, receiver);
-      if (typeof value !== "function" || typeof prop !== "string") return value;
-      return (...args: unknown[]) => {
-        calls.set(prop, (calls.get(prop) ?? 0) + 1);
-        return value.apply(target, args);
-      };
-    },
-  });
-  return { store: proxy, calls };
-}
 
 async function importEvents(name: string, events: readonly RaceEvent[]) {
   return t.store.importTrace({ name, source: { file: null, hash: null, format: "api" } }, [events]);
@@ -55,7 +39,8 @@ test("a stored verdict is exactly the replay's report, for every seed under ever
 
 test("several rule sets of one trace: its events are read once, then not at all", async () => {
   const info = await importEvents("read-once", generateTrace(3000, 3, { removals: 0.01 }));
-  const { store, calls } = counting(t.store);
+  const calls = new Map<string, number>();
+  const store = counted(t.store, calls);
   const service = createReplayService(store);
   const reports = await service.checks(info.id, [["unpatched"], ["patched"], ["delete-unused-bgs-mutex"]]);
   expect(reports.map((r) => r.ruleSet)).toEqual(["unpatched", "patched", "delete-unused-bgs-mutex"]);

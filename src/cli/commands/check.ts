@@ -78,10 +78,14 @@ export function ruleSetArg(cmd: string, v: string | boolean | string[] | undefin
   return spec;
 }
 
-/** The replay service of a command, with a progress bar on a terminal (stderr) for long jobs; `done` clears it. */
-export function commandReplay(ctx: ReplayCommandContext): { service: ReplayServiceX; done(): void } {
+/** Runs a replay job of a command, with a progress bar on stderr (a terminal) while it runs longer than a second. */
+export async function withReplay<T>(ctx: ReplayCommandContext, job: (service: ReplayServiceX) => Promise<T>): Promise<T> {
   const bar = ctx.stderr ? terminalProgress(ctx.stderr) : null;
-  return { service: createReplayService(ctx.store, { progress: bar?.update }), done: () => bar?.stop() };
+  try {
+    return await job(createReplayService(ctx.store, { progress: bar?.update }));
+  } finally {
+    bar?.stop();
+  }
 }
 
 /** A trace id/name, or a file to import first. */
@@ -145,17 +149,11 @@ export async function run(argv: readonly string[], ctx: ReplayCommandContext): P
   // Files are imported (or found by their content) before anything is replayed.
   const traces: TraceInfo[] = [];
   for (const target of args.targets) traces.push(await resolveTraceArg(ctx.store, target));
-  const { service, done } = commandReplay(ctx);
-  try {
-    for (const trace of traces) {
-      const reports = await service.checks(trace.id, args.rules.map((r) => [r]));
-      done(); // the bar of this trace is cleared before its verdicts are printed
-      for (const rep of reports) {
-        await write(ctx.stdout, args.json ? `${JSON.stringify(checkJson(rep))}\n` : renderCheck(rep, `${printable(trace.name)} (${trace.id})`));
-      }
+  for (const trace of traces) {
+    const reports = await withReplay(ctx, (service) => service.checks(trace.id, args.rules.map((r) => [r])));
+    for (const rep of reports) {
+      await write(ctx.stdout, args.json ? `${JSON.stringify(checkJson(rep))}\n` : renderCheck(rep, `${printable(trace.name)} (${trace.id})`));
     }
-  } finally {
-    done();
   }
   return 0;
 }

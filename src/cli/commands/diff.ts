@@ -6,7 +6,7 @@ import { DomainError } from "../../errors.ts";
 import { write } from "../command.ts";
 import { renderDiff } from "../../replay/render.ts";
 import { resolveRules } from "../../rules/index.ts";
-import { type ReplayCommandContext, commandReplay, parseFlags, resolveTraceArg, ruleSetArg } from "./check.ts";
+import { type ReplayCommandContext, withReplay, parseFlags, resolveTraceArg, ruleSetArg } from "./check.ts";
 import { seqArg } from "./state.ts";
 import { printable } from "../../names.ts";
 
@@ -39,13 +39,7 @@ export async function run(argv: readonly string[], ctx: ReplayCommandContext): P
     return 0;
   }
   const trace = await resolveTraceArg(ctx.store, args.trace);
-  const { service, done } = commandReplay(ctx);
-  let d;
-  try {
-    d = await service.diff(trace.id, args.from, args.to, [args.rules]);
-  } finally {
-    done();
-  }
+  const d = await withReplay(ctx, (service) => service.diff(trace.id, args.from, args.to, [args.rules]));
   await write(ctx.stdout, args.json ? `${JSON.stringify(d)}\n` : renderDiff(d, printable(trace.name), resolveRules([args.rules]).key));
   return 0;
 }

@@ -6,7 +6,7 @@
 import { DomainError } from "../../errors.ts";
 import { write } from "../command.ts";
 import { renderState } from "../../replay/render.ts";
-import { type ReplayCommandContext, commandReplay, parseFlags, resolveTraceArg, ruleSetArg } from "./check.ts";
+import { type ReplayCommandContext, withReplay, parseFlags, resolveTraceArg, ruleSetArg } from "./check.ts";
 import { printable } from "../../names.ts";
 
 export const name = "state";
@@ -45,13 +45,7 @@ export async function run(argv: readonly string[], ctx: ReplayCommandContext): P
     return 0;
   }
   const trace = await resolveTraceArg(ctx.store, args.trace);
-  const { service, done } = commandReplay(ctx);
-  let view;
-  try {
-    view = await service.stateAt(trace.id, args.at, [args.rules]);
-  } finally {
-    done();
-  }
+  const view = await withReplay(ctx, (service) => service.stateAt(trace.id, args.at, [args.rules]));
   await write(ctx.stdout, args.json ? `${JSON.stringify(view)}\n` : renderState(view, printable(trace.name)));
   return 0;
 }
