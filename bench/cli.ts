@@ -11,13 +11,15 @@
  *      start-up of a command that queries the database).
  *
  * The commands take turns run by run (a busy machine weighs on all alike).
- * Also `node -e 0` (Node's own start-up, the floor) and the load average
- * before and after. Needs a server: DATABASE_URL=postgresql://… ; the bench
+ * Also `node -e 0` (Node's own start-up, the floor), the load average before
+ * and after, and each command's CPU time (Linux), which a busy machine
+ * hardly changes: wall times on a loaded machine read against it. Needs a server: DATABASE_URL=postgresql://… ; the bench
  * makes a database of its own on it (racelab_bench_cli_<random>) and drops it.
  *
  *   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres npx tsx bench/cli.ts [--events 500000] [--runs 9]
  */
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import os from "node:os";
 import path from "node:path";
@@ -45,13 +47,31 @@ function withDatabase(url: string, name: string): string {
   return u.toString();
 }
 
-/** Wall time of one run, in ms; fails loudly when the command does. */
-function timed(args: readonly string[], env: NodeJS.ProcessEnv): number {
+/**
+ * CPU time (user + system, ms) of the children this process has waited for,
+ * from /proc/self/stat (Linux; in clock ticks, 10 ms each); null elsewhere.
+ * Unlike wall time it hardly moves with the machine's load.
+ */
+function childrenCpuMs(): number | null {
+  try {
+    const fields = readFileSync("/proc/self/stat", "utf8").replace(/^.*\) /, "").split(" ");
+    // After "(comm) ": state is field 3, so cutime (16) and cstime (17) are at 13 and 14.
+    return ((Number(fields[13]) + Number(fields[14])) * 1000) / TICKS_PER_SECOND;
+  } catch {
+    return null;
+  }
+}
+const TICKS_PER_SECOND = 100;
+
+/** Wall and CPU time of one run, in ms; fails loudly when the command does. */
+function timed(args: readonly string[], env: NodeJS.ProcessEnv): { wall: number; cpu: number | null } {
+  const cpu0 = childrenCpuMs();
   const t0 = performance.now();
   const r = spawnSync(process.execPath, args, { env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-  const ms = performance.now() - t0;
+  const wall = performance.now() - t0;
+  const cpu1 = childrenCpuMs();
   if (r.status !== 0) throw new Error(`${args.join(" ")} exited ${r.status}: ${r.stderr.trim()}`);
-  return ms;
+  return { wall, cpu: cpu0 === null || cpu1 === null ? null : cpu1 - cpu0 };
 }
 
 function median(xs: number[]): number {
@@ -60,7 +80,7 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-type Stats = { median: number; min: number; max: number };
+type Stats = { median: number; min: number; max: number; cpu: number | null };
 
 /**
  * Median of RUNS runs of each command after a warm-up (file cache, dist/cli
@@ -68,17 +88,25 @@ type Stats = { median: number; min: number; max: number };
  * getting busier or quieter weighs on all of them alike.
  */
 function measureAll(commands: Record<string, readonly string[]>, env: NodeJS.ProcessEnv): Record<string, Stats> {
-  const times: Record<string, number[]> = {};
+  const runs: Record<string, { wall: number; cpu: number | null }[]> = {};
   for (const [name, args] of Object.entries(commands)) {
     timed(args, env);
-    times[name] = [];
+    runs[name] = [];
   }
-  for (let r = 0; r < RUNS; r++) for (const [name, args] of Object.entries(commands)) times[name]!.push(timed(args, env));
-  return Object.fromEntries(Object.entries(times).map(([name, xs]) => [name, { median: median(xs), min: Math.min(...xs), max: Math.max(...xs) }]));
+  for (let r = 0; r < RUNS; r++) for (const [name, args] of Object.entries(commands)) runs[name]!.push(timed(args, env));
+  return Object.fromEntries(
+    Object.entries(runs).map(([name, xs]) => {
+      const walls = xs.map((x) => x.wall);
+      const cpus = xs.map((x) => x.cpu);
+      const cpu = cpus.every((c): c is number => c !== null) ? median(cpus) : null;
+      return [name, { median: median(walls), min: Math.min(...walls), max: Math.max(...walls), cpu }];
+    }),
+  );
 }
 
 const load = () => os.loadavg().map((x) => x.toFixed(2)).join(" ");
-const fmt = (m: Stats) => `${m.median.toFixed(0)} ms (min ${m.min.toFixed(0)}, max ${m.max.toFixed(0)})`;
+const fmt = (m: Stats) =>
+  `${m.median.toFixed(0).padStart(4)} ms (min ${m.min.toFixed(0)}, max ${m.max.toFixed(0)}; CPU ${m.cpu === null ? "?" : m.cpu.toFixed(0)} ms)`;
 
 async function main(): Promise<void> {
   const name = `racelab_bench_cli_${randomBytes(4).toString("hex")}`;
@@ -108,7 +136,7 @@ async function main(): Promise<void> {
     console.log(`stored a generated trace of ${EVENTS} events in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
     const cold = timed([BIN, "check", id, "--rules", "patched"], env);
-    console.log(`racelab check (${EVENTS} events), cold  ${cold.toFixed(0)} ms   (replay; the verdict is stored)`);
+    console.log(`racelab check (${EVENTS} events), cold  ${cold.wall.toFixed(0)} ms, CPU ${cold.cpu?.toFixed(0) ?? "?"} ms   (replay; the verdict is stored)`);
     const m = measureAll(
       {
         floor: ["-e", "0"],
