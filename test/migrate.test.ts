@@ -12,6 +12,7 @@ import { databaseForFile, tempDataDir, testServerUrl, createServerDatabase, test
 import { rejection } from "./helpers/errors.ts";
 import { readPrismaSchema } from "./helpers/prisma-schema.ts";
 import { racelab, ROOT } from "./helpers/cli.ts";
+import { counted } from "./helpers/counting.ts";
 const names = loadMigrations().map((m) => m.name);
 
 const t = databaseForFile({ migrate: false });
@@ -45,6 +46,13 @@ test("pending migrations are applied in order, once; a second run applies nothin
     expect(r.rolled_back_at).toBeNull();
     expect(r.applied_steps_count).toBe(1);
   }
+});
+
+test("on an up-to-date database the check at start is one query, with no connection (and no lock) of its own", async () => {
+  expect(await migrate(t.db.pool)).toEqual({ applied: [], skipped: names });
+  const calls = new Map<string, number>();
+  expect(await migrate(counted(t.db.pool, calls))).toEqual({ applied: [], skipped: names });
+  expect([calls.get("query"), calls.get("connect")]).toEqual([1, undefined]);
 });
 
 test("_prisma_migrations has exactly the columns Prisma creates", async () => {

@@ -10,17 +10,22 @@
  *   help      full help text (optional; default: usage + the options' descriptions)
  *   options   (optional) `OptionSpecs` for `parseCommandArgs`, described in the help
  *   needsStore (optional, default true) false: the command opens what it needs itself
+ *   parse(argv) checks the arguments (flags, their values, operands) and throws
+ *             BAD_USER_INPUT; main calls it before the database is opened
  *   run(argv, ctx) → exit code; argv = the arguments after the command name.
  *
  * `racelab <cmd> --help` is answered by main from `help` before anything is
  * opened; `--debug` is removed from argv by main (it shows stacks).
+ * A module imports the database (pg, Prisma, PGlite) only through `withStore`
+ * or `openCommandStore`, which load it when a command runs: `--help`,
+ * `--version` and a refused flag load neither.
  * Errors: throw `DomainError` with a message that names what and where;
  * main prints `racelab: <message>` on one line and maps the code to the exit code.
  */
 import type { Readable, Writable } from "node:stream";
 import { parseArgs } from "node:util";
 import { DomainError } from "../errors.ts";
-import { openStore, type PgEventStore } from "../events/pg-store.ts";
+import type { PgEventStore } from "../events/pg-store.ts";
 import type { OpenOptions } from "../db/connection.ts";
 
 export interface CommandContext {
@@ -55,6 +60,8 @@ export interface CommandModule {
   readonly help?: string;
   readonly options?: OptionSpecs;
   readonly needsStore?: boolean;
+  /** Checks argv without opening anything (main calls it first); throws DomainError BAD_USER_INPUT. */
+  parse(argv: readonly string[]): unknown;
   run(argv: readonly string[], ctx: CommandContext): Promise<number>;
 }
 
@@ -120,12 +127,15 @@ export function positiveInt(flag: string, v: unknown): number {
 /** Closers of what the running command opened: main runs them on SIGINT/SIGTERM. */
 export const openResources = new Set<() => Promise<void>>();
 
-/**
- * Opens the store (DATABASE_URL or the embedded database; migrations applied),
- * runs `fn`, and closes the store whatever happens.
- */
+/** Opens the store (DATABASE_URL or the embedded database; migrations applied), loading the database modules then. */
+export async function openCommandStore(opts: OpenOptions = {}): Promise<PgEventStore> {
+  const { openStore } = await import("../events/pg-store.ts");
+  return openStore(opts);
+}
+
+/** Opens the store (see `openCommandStore`), runs `fn`, and closes the store whatever happens. */
 export async function withStore<T>(fn: (store: PgEventStore) => Promise<T>, opts: OpenOptions = {}): Promise<T> {
-  const store = await openStore(opts);
+  const store = await openCommandStore(opts);
   const close = () => store.close();
   openResources.add(close);
   try {

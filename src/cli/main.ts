@@ -125,6 +125,8 @@ export async function main(argvIn: readonly string[], io: MainIO = defaultIO()):
       io.stdout.write(helpText(mod));
       return 0;
     }
+    // Refused flags and operands are refused before anything is opened.
+    mod.parse(found.rest);
     const base = { stdout: io.stdout, stderr: io.stderr, stdin: io.stdin, env: io.env, debug };
     if (mod.needsStore === false) return await mod.run(found.rest, base as CommandContext);
     return await withSignals(() => withStore((store) => mod.run(found.rest, { ...base, store })));

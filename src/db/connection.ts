@@ -10,7 +10,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "../generated/prisma/client.ts";
 import { DomainError } from "../errors.ts";
 import { defaultDataDir } from "./data-dir.ts";
-import { attachEmbedded, type EmbeddedHandle } from "./embedded.ts";
+import type { EmbeddedHandle } from "./embedded.ts";
 import { migrate, type MigrateResult } from "./migrate.ts";
 
 export interface Database {
@@ -99,6 +99,8 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<Database> {
     pool = new pg.Pool({ connectionString: url, max });
   } else {
     const dataDir = opts.dataDir ?? defaultDataDir();
+    // PGlite (a WebAssembly PostgreSQL) is loaded only when it is used.
+    const { attachEmbedded } = await import("./embedded.ts");
     embedded = await attachEmbedded(dataDir);
     location = embedded.dataDir;
     let following: Promise<void> | null = null;
@@ -125,7 +127,8 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<Database> {
     await embedded?.release();
   };
   try {
-    await pool.query("SELECT 1");
+    // A connection, no query: the migration check below is the first (and, up to date, the only) one.
+    (await pool.connect()).release();
   } catch (err) {
     await release();
     throw new DomainError("DATABASE", `cannot connect to PostgreSQL at ${location}: ${(err as Error).message}`, { cause: err });

@@ -10,6 +10,10 @@
  * re-reads the history under it, so exactly one applies each migration.
  * A transaction-scoped lock is used because on the embedded database all
  * connections share one session, where a session lock would not exclude.
+ *
+ * Every racelab start runs this: when the history already records every
+ * migration as finished with its checksum (the usual case), one query says
+ * so and nothing is locked.
  */
 import { createHash, randomUUID } from "node:crypto";
 import fs from "node:fs";
@@ -109,12 +113,36 @@ async function history(client: pg.PoolClient, name: string): Promise<HistoryRow[
 }
 
 /**
+ * One query: true when the history records every migration as finished with
+ * its checksum and none as unfinished. Anything else (no history table yet, a
+ * pending, failed or edited migration) is for the locked steps, which apply
+ * what is pending or say what is wrong.
+ */
+async function upToDate(pool: pg.Pool, migrations: readonly Migration[]): Promise<boolean> {
+  let rows: { migration_name: string; checksum: string; finished: boolean }[];
+  try {
+    ({ rows } = await pool.query(
+      "SELECT migration_name, checksum, finished_at IS NOT NULL AS finished FROM _prisma_migrations WHERE rolled_back_at IS NULL",
+    ));
+  } catch {
+    return false;
+  }
+  const finished = new Map<string, string>();
+  for (const r of rows) {
+    if (!r.finished) return false;
+    finished.set(r.migration_name, r.checksum);
+  }
+  return migrations.every((m) => finished.get(m.name) === m.checksum);
+}
+
+/**
  * Applies the pending migrations of `dir`. Idempotent. Throws DomainError
  * DATABASE when an applied migration's file changed (checksum), when a
  * migration failed earlier (Prisma P3009: resolve it first), or when one fails now.
  */
 export async function migrate(pool: pg.Pool, opts: { dir?: string } = {}): Promise<MigrateResult> {
   const migrations = loadMigrations(opts.dir);
+  if (await upToDate(pool, migrations)) return { applied: [], skipped: migrations.map((m) => m.name) };
   const client = await pool.connect();
   const applied: string[] = [];
   const skipped: string[] = [];

@@ -5,6 +5,9 @@
  * it line by line with subjects named later; `assignChains` applies it to
  * events that come with their bytenrs (scenario files, the API). One policy,
  * two callers: a scenario and an ftrace log of the same interleaving bind alike.
+ *
+ * Verdict-affecting (through assignChains): a change of behaviour here bumps
+ * ENGINE_VERSION (src/replay/engine.ts).
  */
 import { chainSpec, kindsWithStep } from "./chains.ts";
 import type { ChainKind, ChainRef, EventType, RaceEvent } from "./types.ts";

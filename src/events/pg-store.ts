@@ -1,8 +1,13 @@
 /**
- * The PostgreSQL event store (`EventStore`, `SnapshotStore`). Prisma for the
+ * The PostgreSQL event store (`EventStore`, `SnapshotStore`, `VerdictStore`). Prisma for the
  * ordinary queries; parameterised SQL over the same pool where Prisma has no
  * verb: the row lock that serialises appends to one trace, multi-row inserts,
  * and COPY for imports. Rows ↔ events go through `codec.ts` only.
+ *
+ * Trace lookups and verdicts are SQL too: nearly every command makes them,
+ * and a process whose only queries they are (`racelab traces`, a check
+ * answered from its stored verdict) then never starts Prisma's query
+ * compiler, WebAssembly that costs ~100 ms of start-up at the first Prisma query.
  */
 import { checkName } from "../names.ts";
 import { randomUUID } from "node:crypto";
@@ -12,7 +17,7 @@ import { DomainError } from "../errors.ts";
 import { databaseError, inTransaction } from "../db/transaction.ts";
 import { bigintReplacer, EventValidationError } from "./catalog.ts";
 import { COPY_COLUMNS, copyLine, eventToRow, rowToEvent, type EventRow, type StoredRow } from "./codec.ts";
-import type { EventStore, ExpectedVersion, ImportTransaction, NewTrace, SnapshotStore, TraceInfo } from "./store.ts";
+import type { EventStore, ExpectedVersion, ImportTransaction, NewTrace, SnapshotStore, TraceInfo, VerdictStore } from "./store.ts";
 import type { RaceEvent, StoredEvent } from "./types.ts";
 import { openDatabase, type Database, type OpenOptions } from "../db/connection.ts";
 import type { Trace as TraceRow } from "../generated/prisma/client.ts";
@@ -38,10 +43,12 @@ const COPY_WRITE_BYTES = 256 * 1024;
 const SNAPSHOTS_PER_INSERT = 100;
 /** Events per page when reading. */
 const READ_PAGE = 10_000;
+/** SQLSTATE of a foreign key violation. */
+const FOREIGN_KEY_VIOLATION = "23503";
 /** The largest seq (an INTEGER column). */
 const MAX_SEQ = 2 ** 31 - 1;
 
-function traceInfo(t: TraceRow): TraceInfo {
+function traceInfo(t: TraceColumns): TraceInfo {
   return {
     id: t.id,
     name: t.name,
@@ -52,6 +59,11 @@ function traceInfo(t: TraceRow): TraceInfo {
     owner: { courseId: t.courseId, userId: t.ownerId },
   };
 }
+
+/** The columns of a `traces` row as `traceInfo` reads them (SQL lookups). */
+const TRACE_COLUMNS = `id, name, source_file AS "sourceFile", source_hash AS "sourceHash", format, version, meta, created_at AS "createdAt",
+  course_id AS "courseId", owner_id AS "ownerId"`;
+type TraceColumns = Pick<TraceRow, "id" | "name" | "sourceFile" | "sourceHash" | "format" | "version" | "meta" | "createdAt" | "courseId" | "ownerId">;
 
 /** JSON text of a snapshot state: bigints tagged ({"$bigint":"…"}) so that they come back as bigints. */
 function toJsonWithTags(v: unknown): string {
@@ -88,7 +100,7 @@ function validateNewTrace(t: NewTrace): void {
   }
 }
 
-export class PgEventStore implements EventStore, SnapshotStore {
+export class PgEventStore implements EventStore, SnapshotStore, VerdictStore {
   private closed = false;
 
   /** `ownsDatabase`: close() also closes the database (as `openStore` does). */
@@ -128,10 +140,18 @@ export class PgEventStore implements EventStore, SnapshotStore {
     }
   }
 
+  /** The traces of `where` (a condition on `$1`) in `order`. */
+  private async traces(where: string, param: string | null, order: string, limit?: number): Promise<TraceInfo[]> {
+    const { rows } = await this.pool.query<TraceColumns>(
+      `SELECT ${TRACE_COLUMNS} FROM traces ${where} ORDER BY ${order}${limit ? ` LIMIT ${limit}` : ""}`,
+      param === null ? [] : [param],
+    );
+    return rows.map(traceInfo);
+  }
+
   async getTrace(id: string): Promise<TraceInfo | null> {
     if (!isUuid(id)) return null;
-    const row = await this.prisma.trace.findUnique({ where: { id } });
-    return row ? traceInfo(row) : null;
+    return (await this.traces("WHERE id = $1", id, "id", 1))[0] ?? null;
   }
 
   async findTrace(idOrName: string): Promise<TraceInfo | null> {
@@ -139,18 +159,15 @@ export class PgEventStore implements EventStore, SnapshotStore {
     if (idOrName.includes("\u0000")) return null;
     const byId = await this.getTrace(idOrName);
     if (byId) return byId;
-    const row = await this.prisma.trace.findFirst({ where: { name: idOrName }, orderBy: [{ createdAt: "desc" }, { id: "desc" }] });
-    return row ? traceInfo(row) : null;
+    return (await this.traces("WHERE name = $1", idOrName, "created_at DESC, id DESC", 1))[0] ?? null;
   }
 
   async findTraceByHash(hash: string): Promise<TraceInfo | null> {
-    const row = await this.prisma.trace.findFirst({ where: { sourceHash: hash }, orderBy: [{ createdAt: "desc" }, { id: "desc" }] });
-    return row ? traceInfo(row) : null;
+    return (await this.traces("WHERE source_hash = $1", hash, "created_at DESC, id DESC", 1))[0] ?? null;
   }
 
   async listTraces(): Promise<TraceInfo[]> {
-    const rows = await this.prisma.trace.findMany({ orderBy: [{ createdAt: "asc" }, { name: "asc" }] });
-    return rows.map(traceInfo);
+    return this.traces("", null, "created_at ASC, name ASC");
   }
 
   async deleteTrace(id: string): Promise<boolean> {
@@ -436,6 +453,39 @@ export class PgEventStore implements EventStore, SnapshotStore {
     if (!isUuid(traceId)) return [];
     const rows = await this.prisma.snapshot.findMany({ where: { traceId, rules }, orderBy: { seq: "asc" }, select: { seq: true } });
     return rows.map((r) => r.seq);
+  }
+
+  // --- verdicts ---------------------------------------------------------------------
+
+  async loadVerdict(traceId: string, rules: string, engine: number, version: number): Promise<unknown | null> {
+    if (!isUuid(traceId)) return null;
+    const { rows } = await this.pool.query<{ report: string }>(
+      "SELECT report FROM verdicts WHERE trace_id = $1 AND rules = $2 AND engine = $3 AND trace_version = $4",
+      [traceId, rules, engine, version],
+    );
+    return rows[0] ? fromJsonWithTags(rows[0].report) : null;
+  }
+
+  async saveVerdict(traceId: string, rules: string, engine: number, version: number, report: unknown): Promise<void> {
+    if (!isUuid(traceId)) return;
+    try {
+      await this.transaction(`saving the verdict of trace ${traceId}`, async (client) => {
+        // Verdicts of other engine versions are never read again.
+        await client.query("DELETE FROM verdicts WHERE trace_id = $1 AND rules = $2 AND engine <> $3", [traceId, rules, engine]);
+        await client.query(
+          `INSERT INTO verdicts (trace_id, rules, engine, trace_version, report) VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (trace_id, rules, engine) DO UPDATE
+             SET trace_version = EXCLUDED.trace_version, report = EXCLUDED.report, created_at = CURRENT_TIMESTAMP
+             WHERE verdicts.trace_version <= EXCLUDED.trace_version`,
+          [traceId, rules, engine, version, toJsonWithTags(report)],
+        );
+      });
+    } catch (err) {
+      // The trace was deleted while it was replayed: nothing to keep.
+      const cause = err instanceof DomainError ? err.cause : err;
+      if ((cause as { code?: unknown } | null)?.code === FOREIGN_KEY_VIOLATION) return;
+      throw err;
+    }
   }
 
   async close(): Promise<void> {

@@ -106,3 +106,22 @@ export interface SnapshotStore {
   /** Seqs of the snapshots kept for a trace and rule set (all of them: for tests and maintenance, not for every query). */
   snapshotSeqs(traceId: string, rules: string): Promise<number[]>;
 }
+
+/**
+ * Replay verdicts, a projection of a trace's events: one JSON report per
+ * (trace, rule set key, engine version), valid while the trace is at the
+ * version it was computed at. Deleted with the trace.
+ */
+export interface VerdictStore {
+  /** The stored report of (trace, rules, engine) if it was computed at trace version `version`, else null. */
+  loadVerdict(traceId: string, rules: string, engine: number, version: number): Promise<unknown | null>;
+  /**
+   * Stores the report computed at trace version `version`, replacing one of an
+   * older version (never a newer one) and those of other engine versions. A
+   * trace deleted meanwhile stores nothing.
+   */
+  saveVerdict(traceId: string, rules: string, engine: number, version: number, report: unknown): Promise<void>;
+}
+
+/** What the replay service reads and keeps: events, snapshots, verdicts. */
+export type ReplayStore = EventStore & SnapshotStore & VerdictStore;

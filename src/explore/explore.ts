@@ -50,7 +50,12 @@ export interface ExploreOptions {
   readonly stateCaching?: boolean;
   /** Check every independence the reduction relies on by running both orders (slow; tests). */
   readonly verifyIndependence?: boolean;
+  /** Hears, every few thousand states entered, how many count against the bound `maxStates`. */
+  readonly progress?: (states: number, maxStates: number) => void;
 }
+
+/** States entered between two calls of `progress`. */
+const PROGRESS_EVERY = 1 << 12;
 
 /** A schedule: actor indices, one per step (the actor whose next event is pushed). */
 export type Schedule = readonly number[];
@@ -257,7 +262,9 @@ export function exploreProgram(program: Program, rules: RuleSet, opts: ExploreOp
   };
 
   /** Arrives at a state with sleep set z; returns the frame to explore, or null. */
+  let entered = 0;
   const enter = (eng: Engine, pcs: number[], z: number): Frame | null => {
+    if (opts.progress && ++entered % PROGRESS_EVERY === 0) opts.progress(caching ? stateCount() : visits, maxStates);
     const enabled = enabledAt(eng, pcs);
     const key = stateKey(eng, pcs);
     if (enabled.length === 0) {

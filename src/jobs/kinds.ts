@@ -39,6 +39,8 @@ export interface ImportJobOptions {
 
 export interface JobPayloads {
   check: { readonly traceId: string; readonly rules: readonly string[] };
+  /** One trace under several rule sets: its events read once for those whose verdict is not stored. */
+  checks: { readonly traceId: string; readonly ruleSets: readonly (readonly string[])[] };
   stateAt: { readonly traceId: string; readonly seq: number; readonly rules: readonly string[] };
   diff: { readonly traceId: string; readonly from: number; readonly to: number; readonly rules: readonly string[] };
   replaySteps: { readonly traceId: string; readonly rules: readonly string[]; readonly fromSeq: number; readonly to: number };
@@ -58,6 +60,7 @@ export interface JobPayloads {
 
 export interface JobResults {
   check: CheckReport;
+  checks: CheckReport[];
   stateAt: FsStateViewX;
   diff: StateDiff;
   replaySteps: AppliedStep[];
@@ -102,6 +105,7 @@ export function refusedUpFront<K extends JobKind>(job: Job<K>): DomainError | nu
 /** Every kind's handler: a kind without one is a compile error. */
 export const JOB_HANDLERS: { readonly [K in JobKind]: Handler<K> } = {
   check: (w, p) => w.replay.check(p.traceId, p.rules),
+  checks: (w, p) => w.replay.checks(p.traceId, p.ruleSets),
   stateAt: (w, p) => w.replay.stateAt(p.traceId, p.seq, p.rules),
   diff: (w, p) => w.replay.diff(p.traceId, p.from, p.to, p.rules),
   replaySteps: (w, p) => stateSteps(w.replay, p.traceId, p.rules, p.fromSeq, p.to),

@@ -5,6 +5,9 @@
  * point, an inconsistency, an invariant violation) as notes on the context.
  * Ordering decisions (locks, deferral, skip path, completion rule) belong to
  * the replay engine (src/replay/engine.ts), which calls `applyEvent`.
+ *
+ * Verdict-affecting: a change of behaviour here bumps ENGINE_VERSION
+ * (src/replay/engine.ts).
  */
 import type { RaceEffect } from "../events/races.ts";
 import { BLOCK_GROUP_FLAGS, type EventType, type RaceEvent, type Stripe } from "../events/types.ts";

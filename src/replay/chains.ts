@@ -5,6 +5,9 @@
  * `annotateChains` adds what the replay must know ahead of time about each
  * chain: is this its first event, its last one, does it contain a
  * `remove_block_group` (lock release, completion rule, §4.3/§4.5).
+ *
+ * Verdict-affecting: a change of behaviour here bumps ENGINE_VERSION
+ * (src/replay/engine.ts).
  */
 import { CHAIN_KINDS } from "../events/catalog.ts";
 import type { ChainKind, ChainRef, EventType, RaceEvent } from "../events/types.ts";

@@ -5,6 +5,9 @@
  * Undecided checks (§4.7 e) are settled by replaying the trace with each
  * outcome imposed: same (verdict, effect, line) → that result; otherwise the
  * verdict is `undecidable` at the check. The number of replays is bounded.
+ *
+ * Verdict-affecting: a change of behaviour here bumps ENGINE_VERSION
+ * (src/replay/engine.ts).
  */
 import type { RaceEvent, StoredEvent } from "../events/types.ts";
 import { resolveRules } from "../rules/index.ts";
@@ -36,16 +39,25 @@ export function prepareTrace(events: readonly (StoredEvent | RaceEvent)[], opts:
   return { events: out, itemsUnknown };
 }
 
+/** Events between two calls of a replay's progress callback. */
+const PROGRESS_EVERY = 1 << 14;
+
+/** Called with the events pushed so far and the trace's length, every PROGRESS_EVERY events. */
+export type ReplayProgress = (done: number, total: number) => void;
+
 /** One replay of one schedule. */
 export function runEngine(
   trace: PreparedTrace,
   rules: RuleSet,
-  opts: { forced?: ReadonlyMap<number, CheckOutcome>; timeline?: boolean; untilSeq?: number } = {},
+  opts: { forced?: ReadonlyMap<number, CheckOutcome>; timeline?: boolean; untilSeq?: number; progress?: ReplayProgress } = {},
 ): Engine {
   const eng = new Engine(rules, { itemsUnknown: trace.itemsUnknown, forced: opts.forced, timeline: opts.timeline });
   const until = opts.untilSeq ?? Number.POSITIVE_INFINITY;
-  for (const e of trace.events) {
+  const { events } = trace;
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i]!;
     if (e.seq > until) break;
+    if (opts.progress && i % PROGRESS_EVERY === 0) opts.progress(i, events.length);
     eng.push(e);
   }
   if (opts.untilSeq === undefined) eng.finish();
@@ -109,8 +121,9 @@ function solve(
   budget: { left: number },
   timeline: boolean,
   done?: Engine,
+  progress?: ReplayProgress,
 ): CheckResult {
-  const eng = done ?? runEngine(trace, rules, { forced, timeline });
+  const eng = done ?? runEngine(trace, rules, { forced, timeline, progress });
   budget.left--;
   const report = reportOf(eng, rules);
   const open: ForkPoint | undefined = eng.forkPoints.find((p) => !forced.has(p.seq));
@@ -119,8 +132,8 @@ function solve(
     const undecided = [...report.undecided, { seq: open.seq, line: open.line, why: `${open.why}; too many undecided checks to replay them all` }];
     return { report: { ...report, findings: [], verdict: "undecidable", race: null, undecided }, engine: eng };
   }
-  const withProceed = solve(trace, rules, new Map([...forced, [open.seq, "proceed"]]), budget, timeline, eng);
-  const withSkip = solve(trace, rules, new Map([...forced, [open.seq, "skip"]]), budget, false);
+  const withProceed = solve(trace, rules, new Map([...forced, [open.seq, "proceed"]]), budget, timeline, eng, progress);
+  const withSkip = solve(trace, rules, new Map([...forced, [open.seq, "skip"]]), budget, false, undefined, progress);
   if (signature(withProceed.report) === signature(withSkip.report)) return withProceed;
   const p = withProceed.report;
   const point: UndecidedPoint = {
@@ -138,16 +151,18 @@ function solve(
 export function checkTrace(
   events: readonly (StoredEvent | RaceEvent)[] | PreparedTrace,
   rules: readonly string[] | RuleSet,
-  opts: { timeline?: boolean; assign?: AssignOptions } = {},
+  opts: { timeline?: boolean; assign?: AssignOptions; progress?: ReplayProgress } = {},
 ): CheckResult {
   const trace = "itemsUnknown" in events ? events : prepareTrace(events, opts.assign);
   const ruleSet = "hooks" in rules ? rules : resolveRules(rules);
-  const result = solve(trace, ruleSet, new Map(), { left: MAX_REPLAYS }, opts.timeline ?? false);
+  const result = solve(trace, ruleSet, new Map(), { left: MAX_REPLAYS }, opts.timeline ?? false, undefined, opts.progress);
   const obs = result.engine.observations;
   if (obs.length === 0) return result;
   // An assert/abort seen in the recording must be explained by the unpatched replay.
   const unpatched =
-    ruleSet.key === "unpatched" ? result.report : solve(trace, resolveRules(["unpatched"]), new Map(), { left: MAX_REPLAYS }, false).report;
+    ruleSet.key === "unpatched"
+      ? result.report
+      : solve(trace, resolveRules(["unpatched"]), new Map(), { left: MAX_REPLAYS }, false, undefined, opts.progress).report;
   if (unpatched.verdict !== "clean") return result;
   const extra: ReplayWarning[] = obs.map((o) => ({
     code: "observation_unexplained",

@@ -10,6 +10,8 @@
  * can be saved and restored between recorded events (time-travel snapshots).
  * The double replay of an undecided check (§4.7 e) is driven from outside
  * (`check.ts`) by forcing that check's outcome.
+ *
+ * Verdict-affecting: a change of behaviour here bumps ENGINE_VERSION.
  */
 import { encodeEvent, decodeEvent } from "../events/catalog.ts";
 import type { RaceEvent } from "../events/types.ts";
@@ -20,6 +22,15 @@ import { type FsState, hex, initialState, key, lockState, withLock } from "../pr
 import type { RuleSet } from "../rules/types.ts";
 import { type ChainAnn, type PackedAnn, packAnn, unpackAnn } from "./chains.ts";
 import type { Finding, Reordering, ReplayWarning, UndecidedPoint } from "./types.ts";
+
+/**
+ * The version of the replay's semantics. Verdicts are stored per engine
+ * version (src/replay/service.ts) and snapshots are keyed by it, so bump it
+ * with any change that can change a report or a state: here, in check.ts,
+ * chains.ts, src/projections (evolve.ts and the state it folds) or a fix
+ * module of src/rules. Stored ones are then recomputed instead of served.
+ */
+export const ENGINE_VERSION = 1;
 
 /** An event as the engine sees it: its stored seq (or 1-based index) and chain annotation. */
 export interface EngineEvent {

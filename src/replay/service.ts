@@ -2,23 +2,34 @@
  * The replay as the edges use it (CLI, resolvers): reads events from the
  * store, replays, answers time-travel questions from snapshots.
  *
+ * Verdicts are a projection kept in the store: a check's report is stored
+ * per (trace, rule set, ENGINE_VERSION) with the trace version it was
+ * computed at, and served from there while the trace stays at that version
+ * (an append raises it, a fork is a trace of its own, a delete takes the
+ * verdicts with it). Checking one trace under several rule sets reads and
+ * prepares its events once.
+ *
  * Snapshots of a (trace, rule set) are built on first use by one full
- * replay and kept under the key `<rule set>@v<trace version>/k<K>/f4`, so a
- * trace that grows gets fresh ones (`f4`: the snapshot form, snapshots.ts);
+ * replay and kept under the key `<rule set>@v<trace version>/k<K>/f4/e<engine>`,
+ * so a trace that grows gets fresh ones (`f4`: the snapshot form, snapshots.ts);
  * their segments go under the same key with `/seg`. stateAt(N) then costs
  * one trace lookup, one snapshot row, a read of at most K events and a fold
  * of them: nothing that grows with the trace. That a set is complete is
  * learnt once and remembered; the bases of its segments are cached (a few
  * sets, least recently used first out), so a restore decodes only the
  * snapshot's own hot entries.
+ *
+ * `progress` (optional) hears of the long parts: reading a trace, each
+ * replay, a snapshot build.
  */
 import { DomainError } from "../errors.ts";
-import type { EventStore, SnapshotStore, TraceInfo } from "../events/store.ts";
+import type { ReplayStore, TraceInfo } from "../events/store.ts";
 import type { StoredEvent } from "../events/types.ts";
 import { diffViews } from "../projections/view.ts";
 import { resolveRules } from "../rules/index.ts";
 import type { RuleSet } from "../rules/types.ts";
-import { type CheckResult, checkTrace, prepareTrace } from "./check.ts";
+import { type CheckReportX, type CheckResult, type PreparedTrace, checkTrace, prepareTrace } from "./check.ts";
+import { ENGINE_VERSION } from "./engine.ts";
 import {
   NO_SEGMENTS,
   SNAPSHOT_EVERY,
@@ -30,14 +41,17 @@ import {
   withSegment,
 } from "./snapshots.ts";
 import { type FsStateViewX, engineView } from "./time-travel.ts";
-import type { CheckReport, ReplayService, StateDiff } from "./types.ts";
+import type { Progress, ReplayService, StateDiff } from "./types.ts";
 
 const READ_PAGE = 50_000;
 /** Snapshot sets whose completeness and segment bases are kept in memory. */
 const CACHED_SETS = 8;
 
+export type TraceCheckReport = CheckReportX & { readonly trace: string };
+
 export interface ReplayServiceX extends ReplayService {
-  check(traceId: string, rules: readonly string[]): Promise<CheckReport & { trace: string }>;
+  check(traceId: string, rules: readonly string[]): Promise<TraceCheckReport>;
+  checks(traceId: string, ruleSets: readonly (readonly string[])[]): Promise<TraceCheckReport[]>;
   /** The full check result with the engine (timeline when asked), for the demo. */
   checkDetailed(traceId: string, rules: readonly string[], opts?: { timeline?: boolean }): Promise<CheckResult & { trace: TraceInfo }>;
   stateAt(traceId: string, seq: number, rules: readonly string[]): Promise<FsStateViewX>;
@@ -45,8 +59,9 @@ export interface ReplayServiceX extends ReplayService {
   ensureSnapshots(traceId: string, rules: readonly string[]): Promise<number>;
 }
 
-export function createReplayService(store: EventStore & SnapshotStore, opts: { every?: number } = {}): ReplayServiceX {
+export function createReplayService(store: ReplayStore, opts: { every?: number; progress?: Progress } = {}): ReplayServiceX {
   const every = opts.every ?? SNAPSHOT_EVERY;
+  const progress = opts.progress;
   const building = new Map<string, Promise<number>>();
 
   async function trace(idOrName: string): Promise<TraceInfo> {
@@ -58,13 +73,16 @@ export function createReplayService(store: EventStore & SnapshotStore, opts: { e
   async function readAll(t: TraceInfo): Promise<StoredEvent[]> {
     const out: StoredEvent[] = [];
     for (let from = 1; from <= t.version; from += READ_PAGE) {
+      progress?.("reading events", from - 1, t.version);
       const part = await store.read(t.id, { from, to: Math.min(t.version, from + READ_PAGE - 1) });
       for (const e of part) out.push(e);
     }
     return out;
   }
 
-  const snapKey = (rules: RuleSet, t: TraceInfo) => `${rules.key}@v${t.version}/k${every}/f4`;
+  const replaying = (rules: RuleSet) => (progress ? (done: number, total: number) => progress(`replaying under ${rules.key}`, done, total) : undefined);
+
+  const snapKey = (rules: RuleSet, t: TraceInfo) => `${rules.key}@v${t.version}/k${every}/f4/e${ENGINE_VERSION}`;
   const segmentKey = (snapshots: string) => `${snapshots}/seg`;
 
   /** Complete snapshot sets (keys carry the trace version) and their segment bases, most recently used last. */
@@ -104,6 +122,7 @@ export function createReplayService(store: EventStore & SnapshotStore, opts: { e
           : await buildSnapshotsAsync(prepareTrace(await readAll(t)), rules, every, async (batch) => {
               await store.saveSnapshots(t.id, segmentKey(key), batch.segments);
               await store.saveSnapshots(t.id, key, batch.snapshots);
+              progress?.(`building snapshots (${rules.key})`, batch.snapshots[batch.snapshots.length - 1]?.seq ?? 0, t.version);
             });
       remember(k);
       return count;
@@ -157,15 +176,32 @@ export function createReplayService(store: EventStore & SnapshotStore, opts: { e
   async function checkDetailed(traceId: string, spec: readonly string[], o: { timeline?: boolean } = {}) {
     const rules = resolveRules(spec);
     const t = await trace(traceId);
-    const result = checkTrace(await readAll(t), rules, { timeline: o.timeline ?? false });
+    const result = checkTrace(await readAll(t), rules, { timeline: o.timeline ?? false, progress: replaying(rules) });
     return { ...result, trace: t };
+  }
+
+  /** The stored verdicts of `t` at its version; the missing ones replayed (events read once) and stored. */
+  async function checks(traceId: string, specs: readonly (readonly string[])[]): Promise<TraceCheckReport[]> {
+    const ruleSets = specs.map((spec) => resolveRules(spec));
+    const t = await trace(traceId);
+    const reports: (CheckReportX | null)[] = [];
+    for (const rules of ruleSets) reports.push((await store.loadVerdict(t.id, rules.key, ENGINE_VERSION, t.version)) as CheckReportX | null);
+    let prepared: PreparedTrace | null = null;
+    for (const [i, rules] of ruleSets.entries()) {
+      if (reports[i]) continue;
+      prepared ??= prepareTrace(await readAll(t));
+      const report = checkTrace(prepared, rules, { progress: replaying(rules) }).report;
+      await store.saveVerdict(t.id, rules.key, ENGINE_VERSION, t.version, report);
+      reports[i] = report;
+    }
+    return reports.map((r) => ({ ...r!, trace: t.id }));
   }
 
   return {
     async check(traceId, spec) {
-      const r = await checkDetailed(traceId, spec);
-      return { ...r.report, trace: r.trace.id };
+      return (await checks(traceId, [spec]))[0]!;
     },
+    checks,
     checkDetailed,
     stateAt,
     async diff(traceId: string, from: number, to: number, spec: readonly string[]): Promise<StateDiff> {

@@ -50,11 +50,21 @@ export interface CheckReport {
 }
 
 /**
+ * Progress of a long job (reading a long trace, a replay, a snapshot build,
+ * an exploration) for whoever shows it: `done` of `total` units of `phase`,
+ * e.g. ("replaying under patched", 65536, 500000). Called every few
+ * thousand units; a caller that shows nothing passes none.
+ */
+export type Progress = (phase: string, done: number, total: number) => void;
+
+/**
  * The replay as the edges (CLI, resolvers) use it: reads events from the
  * store, folds them (from the nearest snapshot), reports.
  */
 export interface ReplayService {
   check(traceId: string, rules: readonly string[]): Promise<CheckReport>;
+  /** Each rule set on one trace, in order: the events are read once for those not stored yet. */
+  checks(traceId: string, ruleSets: readonly (readonly string[])[]): Promise<CheckReport[]>;
   stateAt(traceId: string, seq: number, rules: readonly string[]): Promise<FsStateView>;
   diff(traceId: string, from: number, to: number, rules: readonly string[]): Promise<StateDiff>;
 }

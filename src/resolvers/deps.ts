@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { EventStore, SnapshotStore } from "../events/store.ts";
+import type { ReplayStore } from "../events/store.ts";
 import { inlineRunner, type JobRunner } from "../jobs/runner.ts";
 import { createReplayService } from "../replay/service.ts";
 import type { RaceId } from "../replay/types.ts";
@@ -70,7 +70,7 @@ export const EXPLORE_MODULE: ApiModule = {
 };
 
 /** Every API module of a full server: the explorer, and the classroom (issue 6) on the store's database. */
-export function allModules(store: EventStore & SnapshotStore & { readonly db: Database }): ApiModule[] {
+export function allModules(store: ReplayStore & { readonly db: Database }): ApiModule[] {
   return [EXPLORE_MODULE, classroomModule(store.db, store)];
 }
 
@@ -80,7 +80,7 @@ export function allModules(store: EventStore & SnapshotStore & { readonly db: Da
  * worker threads, `jobs/runner.ts` poolRunner; by default in this thread).
  */
 export function createApiDeps(
-  store: EventStore & SnapshotStore,
+  store: ReplayStore,
   options: { seedsDir?: string; modules?: readonly ApiModule[]; dataDir?: string; jobs?: JobRunner } = {},
 ): ApiDeps {
   const spoolDir = processSpool(options.dataDir ?? path.join(os.tmpdir(), "racelab"));

@@ -21,6 +21,7 @@ const STEPS_PER_JOB = 200;
 export function requestReplay(jobs: JobRunner, job: JobRequest): ReplayService & ReplaySteps {
   return {
     check: (traceId, rules) => jobs.run("check", { traceId, rules }, job),
+    checks: (traceId, ruleSets) => jobs.run("checks", { traceId, ruleSets }, job),
     stateAt: (traceId, seq, rules) => jobs.run("stateAt", { traceId, seq, rules }, job),
     diff: (traceId, from, to, rules) => jobs.run("diff", { traceId, from, to, rules }, job),
     async *steps(traceId, rules, fromSeq, to): AsyncIterable<AppliedStep> {

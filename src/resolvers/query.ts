@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { EVENT_CATALOG, EVENT_TYPES } from "../events/catalog.ts";
 import type { TraceInfo } from "../events/store.ts";
+import { checksResolver } from "./checks.ts";
 import type { QueryResolvers } from "./generated.ts";
 import type { EventTypeModel } from "./models.ts";
 import { decodeCursor, encodeCursor, page, pageSize, requireTrace, rulesArg, seqArg } from "./shared.ts";
@@ -47,6 +48,8 @@ export const queryResolvers: QueryResolvers = {
     const trace = await requireTrace(ctx, args.trace);
     return { ...(await ctx.loaders.check.load({ traceId: trace.id, rules: rulesArg(args.rules) })), traceId: trace.id };
   },
+
+  checks: checksResolver,
 
   fixes: (_root, _args, ctx) => [...ctx.reference.fixes()],
   races: async (_root, _args, ctx) => [...(await ctx.reference.races())],

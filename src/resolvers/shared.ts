@@ -23,13 +23,13 @@ export function forgetTrace(ctx: RequestContext, trace: TraceInfo): void {
 
 export const DEFAULT_RULES: readonly string[] = ["unpatched"];
 
-/** A rule set argument, checked here so the error names the argument. */
-export function rulesArg(rules: readonly string[] | null | undefined): readonly string[] {
+/** A rule set argument, checked here so the error names the argument (`field`). */
+export function rulesArg(rules: readonly string[] | null | undefined, field = "rules"): readonly string[] {
   const spec = rules && rules.length > 0 ? rules : DEFAULT_RULES;
   try {
     resolveRules(spec);
   } catch (err) {
-    if (err instanceof DomainError) throw new FieldError("rules", err.message, { cause: err });
+    if (err instanceof DomainError) throw new FieldError(field, err.message, { cause: err });
     throw err;
   }
   return spec;

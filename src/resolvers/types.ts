@@ -9,6 +9,7 @@ import type { ActorView, BlockGroupView, CheckReport, ReplayWarning, Verdict } f
 import { eventBytenr, eventData, eventDoc, eventsPage } from "./events.ts";
 import type { ActorStatus, BlockGroupStatus, Resolvers, Verdict as GqlVerdict } from "./generated.ts";
 import type { FreeSpaceModel } from "./models.ts";
+import { traceOfCheck } from "./checks.ts";
 import { rulesArg } from "./shared.ts";
 
 export function verdict(v: Verdict): GqlVerdict {
@@ -110,6 +111,7 @@ export const typeResolvers: Resolvers = {
     status: (a) => actorStatus(a.status),
   },
   CheckResult: {
+    trace: traceOfCheck,
     verdict: (r) => verdict(r.verdict),
     findings: (r) => r.findings.map((f) => ({ ...f, traceId: r.traceId })),
     warnings: (r) => r.warnings.map(warningLine),

@@ -2,6 +2,9 @@
  * The fix registry (DOMAIN.md §1 table order) and rule-set resolution.
  * `unpatched` = no fix (≈ v4.1-rc), `patched` = all four; any subset of fix
  * ids replays the trace "fix by fix".
+ *
+ * Verdict-affecting (as is every fix module): a change of behaviour here
+ * bumps ENGINE_VERSION (src/replay/engine.ts).
  */
 import { DomainError } from "../errors.ts";
 import type { ChainKind } from "../events/types.ts";

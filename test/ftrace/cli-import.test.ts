@@ -53,7 +53,10 @@ test("--format, --skip-invalid, --help and bad flags", async () => {
   expect((await runImport(["--help"])).out).toMatch(/^racelab import <file\|->/);
   expect(() => parseImportArgs(["x", "--format", "perf"])).toThrow('--format must be one of auto, ftrace, trace-cmd, jsonl, got "perf"');
   expect(() => parseImportArgs([])).toThrow(DomainError);
-  expect(() => parseImportArgs(["a", "b"])).toThrow("expected one file");
+  // Several files (issue 12): each must exist before any is imported; --name and stdin are for one.
+  expect(() => parseImportArgs(["a", "b"])).toThrow("a: cannot read: ENOENT");
+  expect(() => parseImportArgs(["a", "b", "--name", "n"])).toThrow("import: --name names one trace, got 2 files");
+  expect(() => parseImportArgs(["-", "-"])).toThrow("import: standard input (-) can be read once");
   expect(() => parseImportArgs(["a", "--bogus"])).toThrow("import: Unknown option '--bogus'");
-  expect(parseImportArgs(["-", "--map", "a.json", "--map", "b.json"])).toMatchObject({ file: "-", mapFiles: ["a.json", "b.json"] });
+  expect(parseImportArgs(["-", "--map", "a.json", "--map", "b.json"])).toMatchObject({ files: ["-"], mapFiles: ["a.json", "b.json"] });
 });

@@ -12,7 +12,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createClient, type Client } from "graphql-ws";
 import WebSocket from "ws";
-import type { EventStore, SnapshotStore, TraceInfo } from "../../src/events/store.ts";
+import type { EventStore, TraceInfo } from "../../src/events/store.ts";
+import { counted } from "../helpers/counting.ts";
 import type { ApiDeps, ApiModule } from "../../src/resolvers/context.ts";
 import { createApiDeps, EXPLORE_MODULE } from "../../src/resolvers/deps.ts";
 import { loadScenarioFile, scenarioMeta, SEEDS_DIR, storeScenario } from "../../src/scenario/load.ts";
@@ -45,20 +46,6 @@ export interface Rig {
   /** A graphql-ws client on the same port. */
   ws(connectionParams?: Record<string, unknown>): Client;
   close(): Promise<void>;
-}
-
-/** Counts the calls that reach the store: how the tests see N+1 queries and "refused before execution". */
-function counted(store: EventStore & SnapshotStore, calls: Map<string, number>): EventStore & SnapshotStore {
-  return new Proxy(store, {
-    get(target, prop, receiver) {
-      const value = Reflect.get(target, prop, receiver);
-      if (typeof value !== "function" || typeof prop !== "string") return value;
-      return (...args: unknown[]) => {
-        calls.set(prop, (calls.get(prop) ?? 0) + 1);
-        return value.apply(target, args);
-      };
-    },
-  });
 }
 
 /** `modules`: more API modules, beside the explorer that `racelab serve` has. */

@@ -135,6 +135,8 @@ describe("DataLoader", () => {
   test("the events of many reorderings are read in one batch", async () => {
     const check = `{ check(trace: "balance-vs-unused-bg-deletion", rules: ["patched"]) { reordered { seq } } }`;
     const withEvents = `{ check(trace: "balance-vs-unused-bg-deletion", rules: ["patched"]) { reordered { seq event { type } } } }`;
+    // The verdict is stored by the first check: count the reads of a check answered from the store.
+    await rig.gql(check);
     rig.calls.clear();
     const plain = await rig.gql(check);
     const readsForCheck = rig.calls.get("read") ?? 0;

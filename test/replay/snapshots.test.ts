@@ -38,7 +38,7 @@ test("stateAt from snapshots equals the fold from scratch, at random points", as
       const fromScratch = stateAtEvents(stored, n, [rules]);
       expect({ rules, n, view: fromSnapshot }).toEqual({ rules, n, view: fromScratch });
     }
-    const key = `${rules}@v${N}/k${EVERY}/f4`;
+    const key = `${rules}@v${N}/k${EVERY}/f4/e1`;
     const seqs = await t.store.snapshotSeqs(trace.id, key);
     expect(seqs).toHaveLength(Math.floor(N / EVERY) + 1);
     expect(seqs[0]).toBe(0);

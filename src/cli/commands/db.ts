@@ -1,6 +1,4 @@
 /** `racelab db migrate [--json]`: applies pending migrations (racelab also does it on every start). */
-import { openDatabase } from "../../db/connection.ts";
-import { migrate } from "../../db/migrate.ts";
 import { parseCommandArgs, write, type CommandContext, type OptionSpecs } from "../command.ts";
 
 export const name = "db migrate";
@@ -11,8 +9,11 @@ export const options: OptionSpecs = {
   json: { type: "boolean", description: 'print {"applied":[name],"skipped":[name],"database":{"kind","location"}}' },
 };
 
+export const parse = (argv: readonly string[]) => parseCommandArgs(name, argv, options);
+
 export async function run(argv: readonly string[], ctx: Omit<CommandContext, "store">): Promise<number> {
-  const { values } = parseCommandArgs(name, argv, options);
+  const { values } = parse(argv);
+  const [{ openDatabase }, { migrate }] = await Promise.all([import("../../db/connection.ts"), import("../../db/migrate.ts")]);
   const db = await openDatabase({ migrate: false });
   try {
     const result = await migrate(db.pool);

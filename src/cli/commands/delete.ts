@@ -11,8 +11,11 @@ export const options: OptionSpecs = {
   json: { type: "boolean", description: 'print {"deleted","name","events"}' },
 };
 
+/** Checks the flags and operands; opens nothing. */
+export const parse = (argv: readonly string[]) => parseCommandArgs(name, argv, options, [1, 1]);
+
 export async function run(argv: readonly string[], ctx: CommandContext): Promise<number> {
-  const { values, positionals } = parseCommandArgs(name, argv, options, [1, 1]);
+  const { values, positionals } = parse(argv);
   const arg = positionals[0]!;
   const trace = await traceArg(ctx.store, arg);
   if (trace.id !== arg) {

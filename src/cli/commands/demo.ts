@@ -13,7 +13,7 @@ import { resolveRules } from "../../rules/index.ts";
 import { RACE_IDS } from "../../events/races.ts";
 import { seedScenarios } from "../../scenario/load.ts";
 import type { RaceId } from "../../replay/types.ts";
-import { type ReplayCommandContext, parseFlags } from "./check.ts";
+import { type ReplayCommandContext, parseFlags, ruleSetArg } from "./check.ts";
 
 export const name = "demo";
 export const summary = "replay the seed races under unpatched and patched, side by side per CPU";
@@ -38,23 +38,31 @@ interface StoredScenarioMeta {
   };
 }
 
-export async function run(argv: readonly string[], ctx: ReplayCommandContext): Promise<number> {
+/** Checks the flags, the races and the rule set; opens nothing. */
+export function parse(argv: readonly string[]) {
   const { values, positionals } = parseFlags("demo", argv, { benign: { type: "boolean" }, rules: { type: "string" } });
-  if (values.help) {
-    await write(ctx.stdout, help);
-    return 0;
-  }
   const races = positionals.length === 0 ? RACE_IDS : positionals;
   for (const r of races) {
     if (!RACE_IDS.includes(r as RaceId)) throw new DomainError("BAD_USER_INPUT", `demo: unknown race "${r}" (known: ${RACE_IDS.join(", ")})`);
   }
+  const extra = values.rules === undefined ? [] : [ruleSetArg("demo", values.rules)];
+  return { help: values.help === true, benign: values.benign === true, races: races as readonly RaceId[], rules: ["unpatched", "patched", ...extra] };
+}
+
+export async function run(argv: readonly string[], ctx: ReplayCommandContext): Promise<number> {
+  const args = parse(argv);
+  if (args.help) {
+    await write(ctx.stdout, help);
+    return 0;
+  }
+  const races = args.races;
   const seeded = await seedScenarios(ctx.store);
   const service = createReplayService(ctx.store);
-  const ruleSets = ["unpatched", "patched", ...(typeof values.rules === "string" ? [values.rules] : [])].map((x) => resolveRules([x]));
+  const ruleSets = args.rules.map((x) => resolveRules([x]));
   const lines: string[] = [];
   const w = (s = "") => void lines.push(s);
   for (const race of races) {
-    const traceName = values.benign ? `${race}.benign` : race;
+    const traceName = args.benign ? `${race}.benign` : race;
     const t = seeded.find((s) => s.name === traceName)?.trace;
     if (!t) throw new DomainError("NOT_FOUND", `demo: no seed scenario ${traceName}.scenario`);
     const meta = (t.meta as StoredScenarioMeta | null)?.scenario;
@@ -65,7 +73,7 @@ export async function run(argv: readonly string[], ctx: ReplayCommandContext): P
       names: (meta?.names ?? []).map(([n, v]) => [n, BigInt(v)] as const),
     });
     w("═".repeat(100));
-    w(`${race}${values.benign ? " (benign variant)" : ""}`);
+    w(`${race}${args.benign ? " (benign variant)" : ""}`);
     if (meta?.title) w(`  ${meta.title}${meta.seed ? `  [seed ${meta.seed}]` : ""}`);
     if (meta?.description) for (const l of wrapText(meta.description, 96)) w(`  ${l}`);
     w();

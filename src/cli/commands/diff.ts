@@ -5,9 +5,8 @@
 import { DomainError } from "../../errors.ts";
 import { write } from "../command.ts";
 import { renderDiff } from "../../replay/render.ts";
-import { createReplayService } from "../../replay/service.ts";
 import { resolveRules } from "../../rules/index.ts";
-import { type ReplayCommandContext, parseFlags, resolveTraceArg } from "./check.ts";
+import { type ReplayCommandContext, withReplay, parseFlags, resolveTraceArg, ruleSetArg } from "./check.ts";
 import { seqArg } from "./state.ts";
 import { printable } from "../../names.ts";
 
@@ -23,19 +22,25 @@ blockGroups[30408704].ro: 0 → 1.
 --json prints {"from","to","changes":[{"path","before","after"}]}.
 `;
 
-export async function run(argv: readonly string[], ctx: ReplayCommandContext): Promise<number> {
+/** Checks the flags, --from/--to, the rule set and the operand; opens nothing. */
+export function parse(argv: readonly string[]): { help: boolean; trace: string; from: number; to: number; rules: string; json: boolean } {
   const { values, positionals } = parseFlags("diff", argv, { from: { type: "string" }, to: { type: "string" }, rules: { type: "string" }, json: { type: "boolean" } });
-  if (values.help) {
-    await write(ctx.stdout, help);
-    return 0;
-  }
+  if (values.help) return { help: true, trace: "", from: 0, to: 0, rules: "", json: false };
   if (positionals.length !== 1) throw new DomainError("BAD_USER_INPUT", `diff: expected one trace; usage: ${usage}`);
   const from = seqArg("--from", values.from);
   const to = seqArg("--to", values.to);
-  const rules = [String(values.rules ?? "unpatched")];
-  const trace = await resolveTraceArg(ctx.store, positionals[0]!);
-  const d = await createReplayService(ctx.store).diff(trace.id, from, to, rules);
-  await write(ctx.stdout, values.json ? `${JSON.stringify(d)}\n` : renderDiff(d, printable(trace.name), resolveRules(rules).key));
+  return { help: false, trace: positionals[0]!, from, to, rules: ruleSetArg("diff", values.rules), json: values.json === true };
+}
+
+export async function run(argv: readonly string[], ctx: ReplayCommandContext): Promise<number> {
+  const args = parse(argv);
+  if (args.help) {
+    await write(ctx.stdout, help);
+    return 0;
+  }
+  const trace = await resolveTraceArg(ctx.store, args.trace);
+  const d = await withReplay(ctx, (service) => service.diff(trace.id, args.from, args.to, [args.rules]));
+  await write(ctx.stdout, args.json ? `${JSON.stringify(d)}\n` : renderDiff(d, printable(trace.name), resolveRules([args.rules]).key));
   return 0;
 }
 

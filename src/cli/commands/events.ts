@@ -39,18 +39,24 @@ export function eventLine(e: StoredEvent): string {
   return `${String(e.seq).padStart(7)}  ${line.padStart(9)}  ${value(o.cpu).padStart(3)}  ${printable(taskName(o.pid, o.comm)).padEnd(22)}  ${e.type.padEnd(18)}  ${args}${chain}`.trimEnd();
 }
 
-export async function run(argv: readonly string[], ctx: CommandContext): Promise<number> {
+/** Checks the flags, the range and the operand; opens nothing. */
+export function parse(argv: readonly string[]): { trace: string; from: number; to: number | undefined; json: boolean } {
   const { values, positionals } = parseCommandArgs(name, argv, options, [1, 1]);
   const from = values.from === undefined ? 1 : positiveInt("--from", values.from);
   const to = values.to === undefined ? undefined : positiveInt("--to", values.to);
   if (to !== undefined && to < from) throw new DomainError("BAD_USER_INPUT", `--to ${to} is before --from ${from}`);
-  const trace = await traceArg(ctx.store, positionals[0]!);
-  if (!values.json) {
+  return { trace: positionals[0]!, from, to, json: values.json === true };
+}
+
+export async function run(argv: readonly string[], ctx: CommandContext): Promise<number> {
+  const { from, to, json, ...args } = parse(argv);
+  const trace = await traceArg(ctx.store, args.trace);
+  if (!json) {
     await write(ctx.stdout, `# ${printable(trace.name)} (${trace.id}), ${trace.version} events\n`);
     await write(ctx.stdout, `${"SEQ".padStart(7)}  ${"LINE".padStart(9)}  CPU  ${"TASK-PID".padEnd(22)}  ${"TYPE".padEnd(18)}  ARGS\n`);
   }
   for await (const page of ctx.store.stream(trace.id, { from, to })) {
-    const text = page.map((e) => (values.json ? JSON.stringify(eventJson(e)) : eventLine(e))).join("\n");
+    const text = page.map((e) => (json ? JSON.stringify(eventJson(e)) : eventLine(e))).join("\n");
     await write(ctx.stdout, `${text}\n`);
   }
   return 0;

@@ -7,10 +7,9 @@
  * does; `try --submit` records the answer in the student's stream.
  */
 import type { Writable } from "node:stream";
-import { DomainError } from "../../errors.ts";
+import { DomainError, UnreachableCaseError } from "../../errors.ts";
 import type { Database } from "../../db/connection.ts";
 import type { EventStore } from "../../events/store.ts";
-import { openStore } from "../../events/pg-store.ts";
 import { viewerFromToken, type Viewer } from "../../auth/viewer.ts";
 import { parseAnswerText } from "../../exercises/answers.ts";
 import { gradeAnswer } from "../../exercises/grade.ts";
@@ -19,7 +18,7 @@ import { isUuid, PgClassroomStore } from "../../exercises/pg-classroom.ts";
 import { createClassroom, libraryHandle, type ClassroomService, type ExerciseHandle } from "../../exercises/service.ts";
 import type { Grade, LoadedExercise } from "../../exercises/types.ts";
 import { publicView, type ExerciseView } from "../../exercises/view.ts";
-import { openResources, parseCommandArgs } from "../command.ts";
+import { openCommandStore, openResources, parseCommandArgs } from "../command.ts";
 import { printable } from "../../names.ts";
 
 export interface ExerciseCommandContext {
@@ -83,7 +82,7 @@ interface Session {
 
 /** The classroom over the database, as the token's owner. */
 async function session(ctx: ExerciseCommandContext, token: string | undefined): Promise<Session> {
-  const owned = ctx.store?.db ? null : await openStore();
+  const owned = ctx.store?.db ? null : await openCommandStore();
   const closeOwned = async () => {
     if (!owned) return;
     openResources.delete(closeOwned);
@@ -175,25 +174,66 @@ async function findLocalOrCourse(ctx: ExerciseCommandContext, id: string, token:
   }
 }
 
-export async function run(argv: readonly string[], ctx: ExerciseCommandContext): Promise<number> {
+/** The flags each subcommand takes. */
+const APPLIES = {
+  list: ["course", "json", "token"],
+  show: ["json", "hint", "token"],
+  try: ["json", "answer", "submit", "token"],
+  archive: ["json", "token"],
+  reveal: ["json", "token"],
+  delete: ["json", "token"],
+} as const satisfies Record<string, readonly string[]>;
+
+type Subcommand = keyof typeof APPLIES;
+
+export interface ExerciseArgs {
+  /** Null: print the help. */
+  readonly sub: Subcommand | null;
+  readonly values: Record<string, string | boolean | string[] | boolean[] | undefined>;
+  /** The exercise id (all but list). */
+  readonly id: string | null;
+  /** show --hint N. */
+  readonly hint: number | null;
+}
+
+/** Checks the subcommand, its flags and its operands; opens nothing. */
+export function parse(argv: readonly string[]): ExerciseArgs {
   const [sub, ...rest] = argv;
+  if (sub === undefined || sub === "-h" || sub === "--help" || sub === "help") return { sub: null, values: {}, id: null, hint: null };
+  if (!Object.hasOwn(APPLIES, sub)) {
+    throw new DomainError("BAD_USER_INPUT", `exercise: unknown subcommand ${JSON.stringify(sub)} (${Object.keys(APPLIES).join(", ")})`);
+  }
+  const allowed: readonly string[] = APPLIES[sub as Subcommand];
+  const { values, positionals } = parseCommandArgs(`exercise ${sub}`, rest, OPTIONS, [0, 1]);
+  for (const k of Object.keys(values)) {
+    if (values[k] !== undefined && !allowed.includes(k)) throw new DomainError("BAD_USER_INPUT", `exercise ${sub}: --${k} does not apply (usage: ${usage.split("\n").find((l) => l.includes(` ${sub} `) || l.includes(`|${sub} `) || l.includes(` ${sub}|`))?.trim()})`);
+  }
+  const id = positionals[0] ?? null;
+  if (sub === "list") {
+    if (id !== null) throw new DomainError("BAD_USER_INPUT", `exercise list: unexpected argument ${JSON.stringify(id)}`);
+    return { sub, values, id, hint: null };
+  }
+  if (id === null) {
+    const why = sub === "show" ? "give one exercise id (racelab exercise list)" : sub === "try" ? "give one exercise id" : "give one exercise id (racelab exercise list --course C)";
+    throw new DomainError("BAD_USER_INPUT", `exercise ${sub}: ${why}`);
+  }
+  if (sub === "try" && typeof values.answer !== "string") throw new DomainError("BAD_USER_INPUT", "exercise try: --answer is required");
+  const hint = values.hint === undefined ? null : Number(values.hint);
+  if (hint !== null && (!Number.isInteger(hint) || hint < 1)) throw new DomainError("BAD_USER_INPUT", `--hint: expected a hint number >= 1, got ${JSON.stringify(values.hint)}`);
+  return { sub: sub as Subcommand, values, id, hint };
+}
+
+export async function run(argv: readonly string[], ctx: ExerciseCommandContext): Promise<number> {
+  const { sub, values, id, hint: n } = parse(argv);
   const env = ctx.env ?? process.env;
-  if (sub === undefined || sub === "-h" || sub === "--help" || sub === "help") {
+  if (sub === null) {
     ctx.stdout.write(help);
     return 0;
   }
-  const { values, positionals } = parseCommandArgs(`exercise ${sub}`, rest, OPTIONS, [0, 1]);
   const token = (values.token as string | undefined) ?? (env.RACELAB_TOKEN || undefined);
   const json = values.json === true;
-  const only = (allowed: string[]) => {
-    for (const k of Object.keys(values)) {
-      if (values[k] !== undefined && !allowed.includes(k)) throw new DomainError("BAD_USER_INPUT", `exercise ${sub}: --${k} does not apply (usage: ${usage.split("\n").find((l) => l.includes(` ${sub} `))?.trim()})`);
-    }
-  };
   switch (sub) {
     case "list": {
-      only(["course", "json", "token"]);
-      if (positionals.length > 0) throw new DomainError("BAD_USER_INPUT", `exercise list: unexpected argument ${JSON.stringify(positionals[0])}`);
       let exercises: LoadedExercise[];
       if (values.course === undefined) {
         exercises = [...(await library(ctx.libraryDir ?? EXERCISES_DIR)).exercises];
@@ -214,12 +254,7 @@ export async function run(argv: readonly string[], ctx: ExerciseCommandContext):
       return 0;
     }
     case "show": {
-      only(["json", "hint", "token"]);
-      const id = positionals[0];
-      if (!id || positionals.length > 1) throw new DomainError("BAD_USER_INPUT", "exercise show: give one exercise id (racelab exercise list)");
-      const n = values.hint === undefined ? null : Number(values.hint);
-      if (n !== null && (!Number.isInteger(n) || n < 1)) throw new DomainError("BAD_USER_INPUT", `--hint: expected a hint number >= 1, got ${JSON.stringify(values.hint)}`);
-      const { handle, s } = await findLocalOrCourse(ctx, id, token);
+      const { handle, s } = await findLocalOrCourse(ctx, id!, token);
       try {
         const v = publicView(handle.loaded);
         let hint: string | null = null;
@@ -227,7 +262,7 @@ export async function run(argv: readonly string[], ctx: ExerciseCommandContext):
           const hints = handle.loaded.def.hints;
           if (n > hints.length) throw new DomainError("BAD_USER_INPUT", `--hint: this exercise has hints 1..${hints.length}`);
           // Course exercises: through the service (records the reveal, one at a time); the library is free to read.
-          hint = s ? (await s.classroom.hint(s.viewer, id, n)).text : hints[n - 1]!;
+          hint = s ? (await s.classroom.hint(s.viewer, id!, n)).text : hints[n - 1]!;
         }
         if (json) out(ctx, JSON.stringify({ ...v, ...(hint !== null ? { hint: { n, text: hint } } : {}) }));
         else out(ctx, `${renderView(v)}${hint !== null ? `\n\nhint ${n}/${v.hintCount}: ${hint}` : ""}`);
@@ -237,18 +272,14 @@ export async function run(argv: readonly string[], ctx: ExerciseCommandContext):
       }
     }
     case "try": {
-      only(["json", "answer", "submit", "token"]);
-      const id = positionals[0];
-      if (!id || positionals.length > 1) throw new DomainError("BAD_USER_INPUT", "exercise try: give one exercise id");
-      if (typeof values.answer !== "string") throw new DomainError("BAD_USER_INPUT", "exercise try: --answer is required");
-      const answerText = values.answer;
+      const answerText = values.answer as string;
       if (values.submit) {
         const s = await session(ctx, token);
         try {
-          const h = await s.classroom.requireExercise(s.viewer, id, "exercise");
+          const h = await s.classroom.requireExercise(s.viewer, id!, "exercise");
           const answer = parseAnswerText(h.loaded.def.kind, answerText);
           const { kind: _k, ...fields } = answer as unknown as Record<string, unknown>;
-          const sub = await s.classroom.submit(s.viewer, id, fields);
+          const sub = await s.classroom.submit(s.viewer, id!, fields);
           if (json) out(ctx, JSON.stringify({ submission: sub.id, attempt: sub.attempt, ...studentGrade(sub.grade) }));
           else out(ctx, `${renderGrade(sub.grade)}\nrecorded as attempt ${sub.attempt} (${sub.id})`);
           return sub.grade.correct ? 0 : 1;
@@ -256,7 +287,7 @@ export async function run(argv: readonly string[], ctx: ExerciseCommandContext):
           await s.close();
         }
       }
-      const { handle, s } = await findLocalOrCourse(ctx, id, token);
+      const { handle, s } = await findLocalOrCourse(ctx, id!, token);
       try {
         const grade = gradeAnswer(handle.loaded, parseAnswerText(handle.loaded.def.kind, answerText));
         if (json) out(ctx, JSON.stringify(studentGrade(grade)));
@@ -269,16 +300,13 @@ export async function run(argv: readonly string[], ctx: ExerciseCommandContext):
     case "archive":
     case "reveal":
     case "delete": {
-      only(["json", "token"]);
-      const id = positionals[0];
-      if (!id || positionals.length > 1) throw new DomainError("BAD_USER_INPUT", `exercise ${sub}: give one exercise id (racelab exercise list --course C)`);
       const s = await session(ctx, token);
       try {
         if (sub === "delete") {
-          const deleted = await s.classroom.deleteExercise(s.viewer, id);
+          const deleted = await s.classroom.deleteExercise(s.viewer, id!);
           out(ctx, json ? JSON.stringify({ deleted }) : `deleted exercise ${deleted} with its submissions`);
         } else {
-          const h = sub === "archive" ? await s.classroom.archiveExercise(s.viewer, id) : await s.classroom.revealExercise(s.viewer, id);
+          const h = sub === "archive" ? await s.classroom.archiveExercise(s.viewer, id!) : await s.classroom.revealExercise(s.viewer, id!);
           out(ctx, json ? JSON.stringify({ id: h.loaded.ref, archived: h.archived, revealed: h.revealed || h.archived }) : `${sub === "archive" ? "archived" : "revealed"} exercise ${h.loaded.ref} (${printable(h.loaded.def.title)})`);
         }
         return 0;
@@ -287,7 +315,7 @@ export async function run(argv: readonly string[], ctx: ExerciseCommandContext):
       }
     }
     default:
-      throw new DomainError("BAD_USER_INPUT", `exercise: unknown subcommand ${JSON.stringify(sub)} (list, show, try, archive, reveal, delete)`);
+      throw new UnreachableCaseError(sub);
   }
 }
 

@@ -13,9 +13,10 @@ import type { EventStore } from "../../events/store.ts";
 import { DEFAULT_MAX_STATES } from "../../explore/explore.ts";
 import { explore, renderReport, reportObject, toJsonText } from "../../explore/report.ts";
 import { loadProgram, saveCounterexample, seedFile } from "../../explore/source.ts";
-import { resolveRules } from "../../rules/index.ts";
+import { resolveRules, type RuleSet } from "../../rules/index.ts";
 import { withStore } from "../command.ts";
-import { parseFlags } from "./check.ts";
+import { terminalProgress } from "../progress.ts";
+import { parseFlags, ruleSetArg } from "./check.ts";
 import { printable } from "../../names.ts";
 
 export const name = "explore";
@@ -73,11 +74,27 @@ export const needsStore = false;
 
 export interface ExploreCommandContext {
   readonly stdout: Writable;
+  /** A bar on a terminal for an exploration longer than a second. */
+  readonly stderr?: Writable & { isTTY?: boolean };
   /** Used when given (tests, other callers); else opened on demand. */
   readonly store?: EventStore;
 }
 
-export async function run(argv: readonly string[], ctx: ExploreCommandContext): Promise<number> {
+export interface ExploreArgs {
+  readonly help: boolean;
+  readonly source: string;
+  readonly rules: RuleSet;
+  readonly maxSteps: number | null;
+  readonly maxStates: number | null;
+  readonly pids: number[] | null;
+  readonly reduction: boolean;
+  readonly json: boolean;
+  /** --save NAME, trimmed. */
+  readonly save: string | null;
+}
+
+/** Checks the flags and the operand; opens nothing. */
+export function parse(argv: readonly string[]): ExploreArgs {
   const { values, positionals } = parseFlags("explore", argv, {
     rules: { type: "string" },
     "max-steps": { type: "string" },
@@ -87,37 +104,56 @@ export async function run(argv: readonly string[], ctx: ExploreCommandContext): 
     json: { type: "boolean" },
     save: { type: "string" },
   });
-  if (values.help) {
+  const rest = { maxSteps: null, maxStates: null, pids: null, reduction: true, json: false, save: null };
+  if (values.help) return { help: true, source: "", rules: resolveRules(["unpatched"]), ...rest };
+  if (positionals.length !== 1) throw new DomainError("BAD_USER_INPUT", `explore: expected one scenario or trace; usage: ${usage}`);
+  if (typeof values.save === "string" && values.save.trim() === "") throw new DomainError("BAD_USER_INPUT", "explore: --save: expected a trace name");
+  return {
+    help: false,
+    source: positionals[0]!,
+    rules: resolveRules([ruleSetArg("explore", values.rules)]),
+    maxSteps: positiveInt("--max-steps", values["max-steps"] as string | undefined),
+    maxStates: positiveInt("--max-states", values["max-states"] as string | undefined),
+    pids: pidList(values.pids as string | undefined),
+    reduction: values["no-reduction"] !== true,
+    json: values.json === true,
+    save: typeof values.save === "string" ? values.save.trim() : null,
+  };
+}
+
+export async function run(argv: readonly string[], ctx: ExploreCommandContext): Promise<number> {
+  const args = parse(argv);
+  if (args.help) {
     ctx.stdout.write(help);
     return 0;
   }
-  if (positionals.length !== 1) throw new DomainError("BAD_USER_INPUT", `explore: expected one scenario or trace; usage: ${usage}`);
-  if (typeof values.save === "string" && values.save.trim() === "") throw new DomainError("BAD_USER_INPUT", "explore: --save: expected a trace name");
-  const rules = resolveRules([String(values.rules ?? "unpatched")]);
-  const maxSteps = positiveInt("--max-steps", values["max-steps"]);
-  const maxStates = positiveInt("--max-states", values["max-states"]);
-  const pids = pidList(values.pids);
-  const arg = positionals[0]!;
-  const needsDb = typeof values.save === "string" || !(seedFile(arg) || (arg.endsWith(".scenario") && existsSync(arg)));
-  const go = (store: EventStore | null) => exploreWith(store, arg, values, { rules, maxSteps, maxStates, pids }, ctx.stdout);
+  const arg = args.source;
+  const needsDb = args.save !== null || !(seedFile(arg) || (arg.endsWith(".scenario") && existsSync(arg)));
+  const go = (store: EventStore | null) => exploreWith(store, args, ctx);
   if (ctx.store || !needsDb) return go(ctx.store ?? null);
   return withStore((store) => go(store));
 }
 
-async function exploreWith(
-  store: EventStore | null,
-  arg: string,
-  values: Record<string, string | boolean | undefined>,
-  o: { rules: ReturnType<typeof resolveRules>; maxSteps: number | null; maxStates: number | null; pids: number[] | null },
-  stdout: Writable,
-): Promise<number> {
-  const { rules, maxSteps, maxStates, pids } = o;
-  const { program } = await loadProgram(arg, store, { pids });
-  const rep = explore(program, rules, { maxSteps, maxStates, reduction: values["no-reduction"] !== true });
+async function exploreWith(store: EventStore | null, args: ExploreArgs, ctx: ExploreCommandContext): Promise<number> {
+  const { rules, maxSteps, maxStates, pids } = args;
+  const { stdout } = ctx;
+  const { program } = await loadProgram(args.source, store, { pids });
+  const bar = ctx.stderr ? terminalProgress(ctx.stderr) : null;
+  let rep;
+  try {
+    rep = explore(program, rules, {
+      maxSteps,
+      maxStates,
+      reduction: args.reduction,
+      progress: bar ? (states, bound) => bar.update(`exploring under ${rules.key}`, states, bound, `${states} states of at most ${bound}`) : undefined,
+    });
+  } finally {
+    bar?.stop();
+  }
 
   const saved: { race: string; effect: string; trace: string; name: string; existing: boolean }[] = [];
-  if (typeof values.save === "string") {
-    const base = values.save.trim();
+  if (args.save !== null) {
+    const base = args.save;
     for (const b of rep.bugs) {
       const traceName = rep.bugs.length === 1 ? base : `${base}-${b.race}`;
       const found = rep.result.bugs.find((x) => x.race === b.race && x.effect === b.effect)!;
@@ -126,12 +162,12 @@ async function exploreWith(
     }
   }
 
-  if (values.json) {
-    stdout.write(`${toJsonText({ ...reportObject(rep), ...(typeof values.save === "string" ? { saved } : {}) })}\n`);
+  if (args.json) {
+    stdout.write(`${toJsonText({ ...reportObject(rep), ...(args.save !== null ? { saved } : {}) })}\n`);
     return 0;
   }
   stdout.write(renderReport(rep));
-  if (typeof values.save === "string") {
+  if (args.save !== null) {
     if (saved.length === 0) stdout.write("nothing saved: no counterexample\n");
     for (const s of saved) {
       stdout.write(

@@ -1,20 +1,23 @@
 /**
- * `racelab import <file|-> [--name N] [--format auto|ftrace|trace-cmd|jsonl]
+ * `racelab import <file|->... [--name N] [--format auto|ftrace|trace-cmd|jsonl]
  *  [--skip-invalid] [--map FILE]... [--quiet] [--json]`
  *
- * Imports a kernel trace (ftrace `trace`/`trace_pipe`, `trace-cmd report`,
- * racelab JSON lines; plain or gzip; `-` for stdin) as a trace of events.
- * Thin: parses flags, calls `importFile`, prints. A progress bar on a
- * terminal (stderr), quiet otherwise or with --quiet.
+ * Imports kernel traces (ftrace `trace`/`trace_pipe`, `trace-cmd report`,
+ * racelab JSON lines; plain or gzip; `-` for stdin), each file as a trace of
+ * events, one after the other in one process. Thin: parses flags, calls
+ * `importFile` per file, prints. A progress bar on a terminal (stderr) for
+ * an import longer than a second, quiet otherwise or with --quiet.
  */
+import { statSync } from "node:fs";
 import type { Readable, Writable } from "node:stream";
 import { parseArgs } from "node:util";
-import cliProgress from "cli-progress";
 import { DomainError } from "../../errors.ts";
 import type { EventStore } from "../../events/store.ts";
 import { FORMAT_OPTIONS, type FormatOption } from "../../ftrace/detect.ts";
 import { importFile, type ImportProgress, type ImportResult } from "../../ftrace/import.ts";
 import { printable } from "../../names.ts";
+import { write } from "../command.ts";
+import { terminalProgress } from "../progress.ts";
 
 /** What the command needs from the CLI framework (the shape of the other command modules' context). */
 export interface ImportCommandContext {
@@ -26,14 +29,16 @@ export interface ImportCommandContext {
 }
 
 export const name = "import";
-export const summary = "import a kernel trace (ftrace, trace-cmd report, JSON lines; plain or gzip) as a trace";
-export const usage = `racelab import <file|-> [--name N] [--format auto|ftrace|trace-cmd|jsonl] [--skip-invalid] [--map FILE] [--quiet|--progress] [--json]`;
+export const summary = "import kernel traces (ftrace, trace-cmd report, JSON lines; plain or gzip), one trace per file";
+export const usage = `racelab import <file|->... [--name N] [--format auto|ftrace|trace-cmd|jsonl] [--skip-invalid] [--map FILE] [--quiet|--progress] [--json]`;
 export const help = `${usage}
 
-Reads <file> (or standard input for -), plain or gzip, and stores its events
-as one trace, in one transaction: a malformed line stops the import with
-file:line and nothing is stored. Importing the same content again returns the
-trace already imported, unless --name asks for a new one.
+Reads each <file> (or standard input for -), plain or gzip, and stores its
+events as one trace, in one transaction: a malformed line stops the import with
+file:line and nothing of that file is stored. Importing the same content again
+returns the trace already imported, unless --name asks for a new one.
+Several files are imported one after the other, in one process; a failure
+stops there (the files before it stay imported).
 
 Formats (detected from the header and first lines unless --format says):
   ftrace     the tracing 'trace' file or trace_pipe of the function, nop and
@@ -42,7 +47,7 @@ Formats (detected from the header and first lines unless --format says):
   jsonl      racelab's JSON lines, one event per line
 
 Options:
-  --name N          trace name (default: the file's name)
+  --name N          trace name (default: the file's name); one file only
   --format F        auto (default), ftrace, trace-cmd, jsonl
   --skip-invalid    import the rest and list the malformed lines
   --map FILE        extra mapping table (JSON, as seeds/ftrace-map.json); repeatable.
@@ -51,12 +56,14 @@ Options:
   --progress        progress on stderr even when it is not a terminal: one line
                     "progress <lines> lines <events> events" every 65536 lines
   --json            print {"trace","name","existing","format","events","lines",
-                    "unmapped":{name:count},"skipped":[line],"gaps":[line],"warnings":{code:count}}
+                    "unmapped":{name:count},"skipped":[line],"gaps":[line],"warnings":{code:count},
+                    "unbound"}; with several files a JSON array of them, in argument order
 `;
 
 export interface ImportArgs {
   readonly help: boolean;
-  readonly file: string;
+  /** In argument order; `-` is standard input. */
+  readonly files: string[];
   readonly name?: string;
   readonly format: FormatOption;
   readonly skipInvalid: boolean;
@@ -66,7 +73,7 @@ export interface ImportArgs {
   readonly json: boolean;
 }
 
-/** Parses the command's arguments (after `import`). Throws DomainError BAD_USER_INPUT. */
+/** Parses the command's arguments (after `import`); opens nothing. Throws DomainError BAD_USER_INPUT (NOT_FOUND for a missing file). */
 export function parseImportArgs(argv: readonly string[]): ImportArgs {
   let parsed;
   try {
@@ -90,18 +97,30 @@ export function parseImportArgs(argv: readonly string[]): ImportArgs {
   }
   const { values, positionals } = parsed;
   if (values.help)
-    return { help: true, file: "", format: "auto", skipInvalid: false, mapFiles: [], quiet: false, progress: false, json: false };
+    return { help: true, files: [], format: "auto", skipInvalid: false, mapFiles: [], quiet: false, progress: false, json: false };
   if (values.quiet && values.progress) throw new DomainError("BAD_USER_INPUT", "import: --quiet and --progress exclude each other");
-  if (positionals.length !== 1)
-    throw new DomainError("BAD_USER_INPUT", `import: expected one file (or -), got ${positionals.length}; usage: ${usage}`);
+  if (positionals.length === 0) throw new DomainError("BAD_USER_INPUT", `import: expected a file (or -); usage: ${usage}`);
+  if (positionals.filter((f) => f === "-").length > 1) throw new DomainError("BAD_USER_INPUT", "import: standard input (-) can be read once");
   const format = values.format as string;
   if (!(FORMAT_OPTIONS as readonly string[]).includes(format)) {
     throw new DomainError("BAD_USER_INPUT", `import: --format must be one of ${FORMAT_OPTIONS.join(", ")}, got "${format}"`);
   }
   if (values.name !== undefined && values.name.trim() === "") throw new DomainError("BAD_USER_INPUT", "import: --name must not be empty");
+  if (values.name !== undefined && positionals.length > 1) {
+    throw new DomainError("BAD_USER_INPUT", `import: --name names one trace, got ${positionals.length} files`);
+  }
+  // A missing file is named before any of the others is imported.
+  for (const f of positionals) {
+    if (f === "-") continue;
+    try {
+      statSync(f);
+    } catch (err) {
+      throw new DomainError("NOT_FOUND", `${f}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+    }
+  }
   return {
     help: false,
-    file: positionals[0]!,
+    files: positionals,
     name: values.name,
     format: format as FormatOption,
     skipInvalid: values["skip-invalid"] as boolean,
@@ -112,51 +131,28 @@ export function parseImportArgs(argv: readonly string[]): ImportArgs {
   };
 }
 
-/** Runs `racelab import`; returns the exit code (errors are thrown as DomainError: the framework prints them). */
-export async function run(argv: readonly string[], ctx: ImportCommandContext): Promise<number> {
-  const args = parseImportArgs(argv);
-  if (args.help) {
-    ctx.stdout.write(help);
-    return 0;
-  }
-  const io = { stdout: ctx.stdout, stderr: ctx.stderr ?? process.stderr, stdin: ctx.stdin ?? process.stdin };
-  const bar = args.quiet ? null : io.stderr.isTTY ? progressBar(io.stderr, args.file) : args.progress ? progressLines(io.stderr) : null;
-  let result: ImportResult;
-  try {
-    result = await importFile(ctx.store, args.file, {
-      name: args.name,
-      format: args.format,
-      skipInvalid: args.skipInvalid,
-      mapFiles: args.mapFiles,
-      stdin: io.stdin,
-      onProgress: bar?.update,
-    });
-  } finally {
-    bar?.stop();
-  }
-  const { trace, existing, report } = result;
-  if (args.json) {
-    io.stdout.write(
-      `${JSON.stringify({
-        trace: trace.id,
-        name: trace.name,
-        existing,
-        format: trace.source.format,
-        events: report?.events ?? trace.version,
-        lines: report?.lines ?? null,
-        unmapped: report?.unmapped ?? {},
-        skipped: report?.skipped ?? [],
-        gaps: report?.gaps ?? [],
-        warnings: report?.warningCounts ?? {},
-        unbound: report?.unbound ?? null,
-      })}\n`,
-    );
-    return 0;
-  }
-  if (existing) {
-    io.stdout.write(`already imported: ${printable(trace.name)} (${trace.id}), ${trace.version} events; use --name to import it again\n`);
-    return 0;
-  }
+export const parse = parseImportArgs;
+
+/** The stable --json form of one import. */
+export function importJson({ trace, existing, report }: ImportResult) {
+  return {
+    trace: trace.id,
+    name: trace.name,
+    existing,
+    format: trace.source.format,
+    events: report?.events ?? trace.version,
+    lines: report?.lines ?? null,
+    unmapped: report?.unmapped ?? {},
+    skipped: report?.skipped ?? [],
+    gaps: report?.gaps ?? [],
+    warnings: report?.warningCounts ?? {},
+    unbound: report?.unbound ?? null,
+  };
+}
+
+/** The text form of one import: a line, and indented details. */
+export function importText({ trace, existing, report }: ImportResult): string {
+  if (existing) return `already imported: ${printable(trace.name)} (${trace.id}), ${trace.version} events; use --name to import it again\n`;
   const r = report!;
   const parts = [`imported ${printable(trace.name)} (${trace.id}): ${r.events} events from ${r.lines} lines [${r.format}]`];
   const unmapped = Object.keys(r.unmapped);
@@ -169,7 +165,41 @@ export async function run(argv: readonly string[], ctx: ImportCommandContext): P
   if (r.skipped.length > 0) parts.push(`skipped invalid lines: ${r.skipped.join(", ")}`);
   const warnings = Object.entries(r.warningCounts);
   if (warnings.length > 0) parts.push(`warnings: ${warnings.map(([c, n]) => `${c}×${n}`).join(", ")}`);
-  io.stdout.write(`${parts.join("\n  ")}\n`);
+  return `${parts.join("\n  ")}\n`;
+}
+
+/** Runs `racelab import`; returns the exit code (errors are thrown as DomainError: the framework prints them). */
+export async function run(argv: readonly string[], ctx: ImportCommandContext): Promise<number> {
+  const args = parseImportArgs(argv);
+  if (args.help) {
+    await write(ctx.stdout, help);
+    return 0;
+  }
+  const io = { stdout: ctx.stdout, stderr: ctx.stderr ?? process.stderr, stdin: ctx.stdin ?? process.stdin };
+  const results: ImportResult[] = [];
+  for (const file of args.files) {
+    const bar = args.quiet ? null : (terminalImportBar(io.stderr, file) ?? (args.progress ? progressLines(io.stderr) : null));
+    let result: ImportResult;
+    try {
+      result = await importFile(ctx.store, file, {
+        name: args.name,
+        format: args.format,
+        skipInvalid: args.skipInvalid,
+        mapFiles: args.mapFiles,
+        stdin: io.stdin,
+        onProgress: bar?.update,
+      });
+    } finally {
+      bar?.stop();
+    }
+    results.push(result);
+    if (!args.json) await write(io.stdout, importText(result));
+  }
+  if (args.json) {
+    // One file: its object, as always; several: an array in argument order.
+    const json = results.map(importJson);
+    await write(io.stdout, `${JSON.stringify(args.files.length === 1 ? json[0] : json)}\n`);
+  }
   return 0;
 }
 
@@ -177,30 +207,16 @@ function progressLines(stream: Writable): { update: (p: ImportProgress) => void;
   return { update: (p) => void stream.write(`progress ${p.lines} lines ${p.events} events\n`), stop: () => {} };
 }
 
-function progressBar(stream: Writable, file: string): { update: (p: ImportProgress) => void; stop: () => void } {
-  const bar = new cliProgress.SingleBar(
-    {
-      stream: stream as NodeJS.WritableStream,
-      format: `importing ${file} |{bar}| {percentage}% | {lines} lines | {events} events | {rate} lines/s`,
-      hideCursor: true,
-      clearOnComplete: true,
-      fps: 5,
-    },
-    cliProgress.Presets.shades_classic,
-  );
+/** The terminal bar of one file's import: bytes read of the file, with lines, events and the rate. */
+function terminalImportBar(stream: Writable & { isTTY?: boolean }, file: string): { update: (p: ImportProgress) => void; stop: () => void } | null {
+  const bar = terminalProgress(stream);
+  if (!bar) return null;
   const started = Date.now();
-  let running = false;
   return {
     update: (p) => {
       const secs = Math.max(0.001, (Date.now() - started) / 1000);
-      const payload = { lines: p.lines, events: p.events, rate: Math.round(p.lines / secs) };
-      if (!running) {
-        bar.start(Math.max(1, p.totalBytes), p.bytes, payload);
-        running = true;
-      } else bar.update(p.bytes, payload);
+      bar.update(`importing ${file}`, p.bytes, p.totalBytes, `${p.lines} lines | ${p.events} events | ${Math.round(p.lines / secs)} lines/s`);
     },
-    stop: () => {
-      if (running) bar.stop();
-    },
+    stop: () => bar.stop(),
   };
 }

@@ -37,10 +37,17 @@ function oneOf<T extends string>(flag: string, v: unknown, allowed: readonly T[]
   throw new DomainError("BAD_USER_INPUT", `record: ${flag}: expected ${allowed.join(", ")}, got ${JSON.stringify(v)}`);
 }
 
-export async function run(argv: readonly string[], ctx: StorelessContext): Promise<number> {
+/** Checks the flags and their values. */
+export function parse(argv: readonly string[]): { kernel: Kernel; workload: Workload | "all" } {
   const { values } = parseCommandArgs(name, argv, options);
-  const kernel = oneOf<Kernel>("--kernel", values.kernel, KERNELS, "6.1");
-  const workload = oneOf<Workload | "all">("--workload", values.workload, [...WORKLOADS, "all"], "all");
+  return {
+    kernel: oneOf<Kernel>("--kernel", values.kernel, KERNELS, "6.1"),
+    workload: oneOf<Workload | "all">("--workload", values.workload, [...WORKLOADS, "all"], "all"),
+  };
+}
+
+export async function run(argv: readonly string[], ctx: StorelessContext): Promise<number> {
+  const { kernel, workload } = parse(argv);
   await write(ctx.stdout, recordScript({ kernel, workload }));
   return 0;
 }

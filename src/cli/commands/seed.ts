@@ -20,13 +20,19 @@ e.g. trim-vs-bg-removal and trim-vs-bg-removal.benign. Content already stored
 is not stored again. --json prints [{"name","trace","events","existing"}].
 `;
 
-export async function run(argv: readonly string[], ctx: ReplayCommandContext): Promise<number> {
+/** Checks the flags; opens nothing. */
+export function parse(argv: readonly string[]) {
   const { values, positionals } = parseFlags("seed", argv, { dir: { type: "string" }, json: { type: "boolean" } });
+  if (positionals.length > 0) throw new DomainError("BAD_USER_INPUT", `seed: unexpected argument "${positionals[0]}"; usage: ${usage}`);
+  return values;
+}
+
+export async function run(argv: readonly string[], ctx: ReplayCommandContext): Promise<number> {
+  const values = parse(argv);
   if (values.help) {
     await write(ctx.stdout, help);
     return 0;
   }
-  if (positionals.length > 0) throw new DomainError("BAD_USER_INPUT", `seed: unexpected argument "${positionals[0]}"; usage: ${usage}`);
   const loaded = await seedScenarios(ctx.store, typeof values.dir === "string" ? values.dir : SEEDS_DIR);
   if (values.json) {
     await write(ctx.stdout, `${JSON.stringify(loaded.map((l) => ({ name: l.name, trace: l.trace.id, events: l.trace.version, existing: l.existing })))}\n`);

@@ -9,14 +9,11 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { DomainError } from "../../errors.ts";
-import { openStore } from "../../events/pg-store.ts";
-import { allModules, createApiDeps } from "../../resolvers/deps.ts";
-import { buildServer, serverOptionsFromEnv, type RacelabServer } from "../../server.ts";
+import type { RacelabServer } from "../../server.ts";
+import type { DurableQueue } from "../../jobs/queue.ts";
 import { defaultDataDir } from "../../db/data-dir.ts";
 import { processSpool, sweepSpool } from "../../spool.ts";
-import { poolOptionsFromEnv, poolRunner } from "../../jobs/runner.ts";
-import { DurableQueue, longJobsFromEnv, routedRunner } from "../../jobs/queue.ts";
-import type { StorelessContext } from "../command.ts";
+import { openCommandStore, type StorelessContext } from "../command.ts";
 
 export const name = "serve";
 export const summary = "serve the GraphQL API (GraphiQL IDE, subscriptions, uploads) over HTTP";
@@ -56,6 +53,9 @@ export interface ServeFlags {
   readonly worker: boolean;
   readonly help: boolean;
 }
+
+/** Checks the flags (and PORT); opens nothing. */
+export const parse = (argv: readonly string[]): ServeFlags => parseServeArgs(argv);
 
 export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ServeFlags {
   let values;
@@ -103,8 +103,11 @@ export interface RunningServe {
 }
 
 export async function startServe(flags: ServeFlags, env: NodeJS.ProcessEnv = process.env, debug = false): Promise<RunningServe> {
+  // The server's modules (Apollo, the resolvers, the job pool and queue, the database) load when it starts, not for --help.
+  const [{ allModules, createApiDeps }, { buildServer, serverOptionsFromEnv }, { poolOptionsFromEnv, poolRunner }, { DurableQueue, longJobsFromEnv, routedRunner }] =
+    await Promise.all([import("../../resolvers/deps.ts"), import("../../server.ts"), import("../../jobs/runner.ts"), import("../../jobs/queue.ts")]);
   const options = { ...serverOptionsFromEnv(env), staticDir: flags.staticDir, maskInternalErrors: !debug };
-  const store = await openStore({ url: env.DATABASE_URL || null });
+  const store = await openCommandStore({ url: env.DATABASE_URL || null });
   try {
     // What a killed server left in the spool goes now; this one's own spool is made on first use.
     const dataDir = defaultDataDir(env);

@@ -6,8 +6,7 @@
 import { DomainError } from "../../errors.ts";
 import { write } from "../command.ts";
 import { renderState } from "../../replay/render.ts";
-import { createReplayService } from "../../replay/service.ts";
-import { type ReplayCommandContext, parseFlags, resolveTraceArg } from "./check.ts";
+import { type ReplayCommandContext, withReplay, parseFlags, resolveTraceArg, ruleSetArg } from "./check.ts";
 import { printable } from "../../names.ts";
 
 export const name = "state";
@@ -31,17 +30,23 @@ export function seqArg(flag: string, v: unknown): number {
   return Number(v);
 }
 
-export async function run(argv: readonly string[], ctx: ReplayCommandContext): Promise<number> {
+/** Checks the flags, --at, the rule set and the operand; opens nothing. */
+export function parse(argv: readonly string[]): { help: boolean; trace: string; at: number; rules: string; json: boolean } {
   const { values, positionals } = parseFlags("state", argv, { at: { type: "string" }, rules: { type: "string" }, json: { type: "boolean" } });
-  if (values.help) {
+  if (values.help) return { help: true, trace: "", at: 0, rules: "", json: false };
+  if (positionals.length !== 1) throw new DomainError("BAD_USER_INPUT", `state: expected one trace; usage: ${usage}`);
+  return { help: false, trace: positionals[0]!, at: seqArg("--at", values.at), rules: ruleSetArg("state", values.rules), json: values.json === true };
+}
+
+export async function run(argv: readonly string[], ctx: ReplayCommandContext): Promise<number> {
+  const args = parse(argv);
+  if (args.help) {
     await write(ctx.stdout, help);
     return 0;
   }
-  if (positionals.length !== 1) throw new DomainError("BAD_USER_INPUT", `state: expected one trace; usage: ${usage}`);
-  const at = seqArg("--at", values.at);
-  const trace = await resolveTraceArg(ctx.store, positionals[0]!);
-  const view = await createReplayService(ctx.store).stateAt(trace.id, at, [String(values.rules ?? "unpatched")]);
-  await write(ctx.stdout, values.json ? `${JSON.stringify(view)}\n` : renderState(view, printable(trace.name)));
+  const trace = await resolveTraceArg(ctx.store, args.trace);
+  const view = await withReplay(ctx, (service) => service.stateAt(trace.id, args.at, [args.rules]));
+  await write(ctx.stdout, args.json ? `${JSON.stringify(view)}\n` : renderState(view, printable(trace.name)));
   return 0;
 }
 

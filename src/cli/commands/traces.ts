@@ -32,8 +32,11 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((cell, c) => (c === 2 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join("  ").trimEnd()).join("\n") + "\n";
 }
 
+/** Checks the flags and operands; opens nothing. */
+export const parse = (argv: readonly string[]) => parseCommandArgs(name, argv, options);
+
 export async function run(argv: readonly string[], ctx: CommandContext): Promise<number> {
-  const { values } = parseCommandArgs(name, argv, options);
+  const { values } = parse(argv);
   const traces = await ctx.store.listTraces();
   if (values.json) {
     await write(ctx.stdout, `${JSON.stringify(traces.map(traceJson))}\n`);

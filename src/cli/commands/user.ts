@@ -8,10 +8,9 @@ import type { Writable } from "node:stream";
 import { DomainError } from "../../errors.ts";
 import type { Database } from "../../db/connection.ts";
 import type { EventStore } from "../../events/store.ts";
-import { openStore } from "../../events/pg-store.ts";
 import { addUser, DEFAULT_TOKEN_TTL } from "../../exercises/accounts.ts";
 import { PgClassroomStore } from "../../exercises/pg-classroom.ts";
-import { parseCommandArgs } from "../command.ts";
+import { openCommandStore, parseCommandArgs } from "../command.ts";
 import { printable } from "../../names.ts";
 
 export interface UserCommandContext {
@@ -45,14 +44,20 @@ revoke  the user's token is refused from now on (the user and its work stay).
 
 const when = (d: Date | null) => (d ? d.toISOString().replace("T", " ").slice(0, 16) : "-");
 
-export async function run(argv: readonly string[], ctx: UserCommandContext): Promise<number> {
+export interface UserArgs {
+  /** Null: print the help. */
+  readonly sub: "add" | "list" | "revoke" | null;
+  readonly values: Record<string, string | boolean | string[] | boolean[] | undefined>;
+  /** revoke: the user's id or name. */
+  readonly target: string | null;
+}
+
+/** Checks the subcommand, its flags and its operand; opens nothing. */
+export function parse(argv: readonly string[]): UserArgs {
   const [sub, ...restArgs] = argv;
   const target = sub === "revoke" && restArgs[0] !== undefined && !restArgs[0].startsWith("-") ? restArgs[0] : null;
   const rest = target === null ? restArgs : restArgs.slice(1);
-  if (sub === undefined || sub === "-h" || sub === "--help" || sub === "help") {
-    ctx.stdout.write(help);
-    return 0;
-  }
+  if (sub === undefined || sub === "-h" || sub === "--help" || sub === "help") return { sub: null, values: {}, target: null };
   const { values } = parseCommandArgs(`user ${sub}`, rest, {
     role: { type: "string", value: "R", description: "add: instructor or student" },
     course: { type: "string", value: "C", description: "the course (add: created when missing)" },
@@ -69,7 +74,16 @@ export async function run(argv: readonly string[], ctx: UserCommandContext): Pro
   } else if (sub === "revoke" && (target === null || values.course !== undefined)) {
     throw new DomainError("BAD_USER_INPUT", "user revoke: give the user's id or name (racelab user list shows them), and only --json");
   }
-  const owned = ctx.store?.db ? null : await openStore();
+  return { sub, values, target };
+}
+
+export async function run(argv: readonly string[], ctx: UserCommandContext): Promise<number> {
+  const { sub, values, target } = parse(argv);
+  if (sub === null) {
+    ctx.stdout.write(help);
+    return 0;
+  }
+  const owned = ctx.store?.db ? null : await openCommandStore();
   const classroom = new PgClassroomStore((owned ?? ctx.store)!.db!);
   try {
     if (sub === "add") {

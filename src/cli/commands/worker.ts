@@ -7,11 +7,9 @@
  */
 import { DomainError } from "../../errors.ts";
 import { defaultDataDir } from "../../db/data-dir.ts";
-import { openStore } from "../../events/pg-store.ts";
-import { DurableQueue } from "../../jobs/queue.ts";
-import { poolOptionsFromEnv, poolRunner } from "../../jobs/runner.ts";
+import type { DurableQueue } from "../../jobs/queue.ts";
 import { processSpool, sweepSpool } from "../../spool.ts";
-import { parseCommandArgs, type StorelessContext } from "../command.ts";
+import { openCommandStore, parseCommandArgs, type StorelessContext } from "../command.ts";
 
 export const name = "worker";
 export const summary = "take long jobs (large imports, big explorations, snapshot builds) from the queue in PostgreSQL";
@@ -21,11 +19,19 @@ export const options = {
   jobs: { type: "string", value: "N", description: "jobs taken at once per kind (default 1; its threads: RACELAB_WORKERS)" },
 } as const;
 
-export async function run(argv: readonly string[], ctx: StorelessContext): Promise<number> {
+/** Checks the flags; opens nothing. */
+export function parse(argv: readonly string[]): { jobs: number } {
   const { values } = parseCommandArgs(name, argv, options);
   const jobs = values.jobs === undefined ? 1 : Number(values.jobs);
   if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new DomainError("BAD_USER_INPUT", `--jobs: expected 1..64, got ${JSON.stringify(values.jobs)}`);
-  const store = await openStore({ url: ctx.env.DATABASE_URL || null });
+  return { jobs };
+}
+
+export async function run(argv: readonly string[], ctx: StorelessContext): Promise<number> {
+  const { jobs } = parse(argv);
+  // The queue (pg-boss) and the pool (piscina) load when the worker starts.
+  const [{ DurableQueue }, { poolOptionsFromEnv, poolRunner }] = await Promise.all([import("../../jobs/queue.ts"), import("../../jobs/runner.ts")]);
+  const store = await openCommandStore({ url: ctx.env.DATABASE_URL || null });
   const dataDir = defaultDataDir(ctx.env);
   sweepSpool(dataDir);
   const spoolDir = processSpool(dataDir);

@@ -1,7 +1,9 @@
 /**
  * Cost limit: an estimate of the work an operation asks for (measure.ts),
  * from the document before execution. Fields that replay, explore or import
- * a trace carry the weights below (modules add theirs). A query over the
+ * a trace carry the weights below (modules add theirs); a field that does its
+ * work once per combination of list arguments (every trace under every rule
+ * set) counts its weight and selection that many times. A query over the
  * limit is refused before any resolver runs.
  */
 import { DomainError } from "../../errors.ts";
@@ -12,11 +14,17 @@ export const FIELD_WEIGHTS: Readonly<Record<string, number>> = {
   "Query.stateAt": 50,
   "Query.diff": 50,
   "Query.check": 50,
+  "Query.checks": 50,
   "Trace.check": 50,
   "Mutation.importTrace": 100,
   "Mutation.forkTrace": 100,
   "Mutation.appendEvents": 10,
   "Subscription.replay": 100,
+};
+
+/** Fields whose weight and selection count once per combination of these list arguments' items (a missing or empty list: once). */
+export const FIELD_COMBINATIONS: Readonly<Record<string, readonly string[]>> = {
+  "Query.checks": ["traces", "rules"],
 };
 
 export function checkCost(m: OperationMeasure, maxCost: number): DomainError | null {

@@ -8,7 +8,9 @@
  *
  * Cost: every object-valued field costs 1, leaves 0; a connection multiplies
  * the cost of its selection by its page size (`first`, or the default page
- * size); fields that replay or write a trace carry their weights (cost.ts).
+ * size); fields that replay or write a trace carry their weights (cost.ts),
+ * counted with their selection once per combination of the list arguments
+ * FIELD_COMBINATIONS names (`checks`: each trace under each rule set).
  * Aliases of a dear field count each: every field node is counted.
  */
 import {
@@ -20,7 +22,8 @@ import {
   type GraphQLSchema,
   type SelectionSetNode,
 } from "graphql";
-import { intArgument, type OperationUnderCheck } from "./operation.ts";
+import { FIELD_COMBINATIONS } from "./cost.ts";
+import { intArgument, listLength, type OperationUnderCheck } from "./operation.ts";
 
 export interface CostModel {
   readonly defaultPageSize: number;
@@ -81,13 +84,17 @@ export function measureOperation(schema: GraphQLSchema, op: OperationUnderCheck,
           } else if (!field) {
             add(children, 1, 0); // unknown field: validation has reported it
           } else {
-            cost += model.weights[`${parent.name}.${name}`] ?? (isCompositeType(type!) ? 1 : 0);
+            const times = (FIELD_COMBINATIONS[`${parent.name}.${name}`] ?? []).reduce(
+              (n, arg) => n * Math.max(1, listLength(sel.arguments?.find((a) => a.name.value === arg)?.value, op.variables)),
+              1,
+            );
+            cost += times * (model.weights[`${parent.name}.${name}`] ?? (isCompositeType(type!) ? 1 : 0));
             let multiplier = 1;
             if (type!.name.endsWith("Connection")) {
               const first = intArgument(sel.arguments?.find((a) => a.name.value === "first")?.value, op.variables);
               multiplier = Math.max(first ?? model.defaultPageSize, 0);
             }
-            add(children, 1, multiplier);
+            add(children, 1, times * multiplier);
           }
           break;
         }

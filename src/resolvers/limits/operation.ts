@@ -35,3 +35,14 @@ export function intArgument(value: ValueNode | undefined, variables: Readonly<Re
   }
   return null;
 }
+
+/** The number of items of a list argument (literal or variable); a single value counts 1, an absent one 0. */
+export function listLength(value: ValueNode | undefined, variables: Readonly<Record<string, unknown>>): number {
+  if (!value) return 0;
+  if (value.kind === Kind.LIST) return value.values.length;
+  if (value.kind === Kind.VARIABLE) {
+    const v = variables[value.name.value];
+    return Array.isArray(v) ? v.length : v == null ? 0 : 1;
+  }
+  return value.kind === Kind.NULL ? 0 : 1;
+}
