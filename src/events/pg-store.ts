@@ -10,8 +10,11 @@ import { from as copyFrom } from "pg-copy-streams";
 import { DomainError } from "../errors.ts";
 import { databaseError, inTransaction } from "../db/transaction.ts";
 import { bigintReplacer, EventValidationError } from "./catalog.ts";
-import { COPY_COLUMNS, copyLine, eventToRow, rowToEvent, type EventRow, type StoredRow } from "./codec.ts";
-import type { EventStore, ExpectedVersion, ImportTransaction, NewTrace, SnapshotStore, TraceInfo } from "./store.ts";
+import { COPY_COLUMNS, copyLine, copyText, eventToRow, rowToEvent, type EventRow, type StoredRow } from "./codec.ts";
+import * as sql from "./pg-query.ts";
+import type { EventQuery, LaneKey, TraceOverview, WindowOptions } from "./query.ts";
+import { blockLines, SourceBlockBuilder, sourceLineProblem, type SourceBlock, type SourceLine } from "./source-lines.ts";
+import type { EventStore, ExpectedVersion, ImportBatch, ImportTransaction, NewTrace, SnapshotStore, TraceInfo } from "./store.ts";
 import type { RaceEvent, StoredEvent } from "./types.ts";
 import { openDatabase, type Database, type OpenOptions } from "../db/connection.ts";
 import type { Trace as TraceRow } from "../generated/prisma/client.ts";
@@ -33,6 +36,12 @@ export function copyRowsPerStatement(db: Pick<Database, "kind">): number {
 }
 /** Bytes of COPY text collected before a write to the stream. */
 const COPY_WRITE_BYTES = 256 * 1024;
+/**
+ * Characters of source-line blocks held before they are written: the events'
+ * COPY statement is ended for them (one connection runs one COPY at a time),
+ * so they go in rare large batches that keep the import's memory bounded.
+ */
+const SOURCE_COPY_CHARS = 8 * 1024 * 1024;
 /** Snapshot rows per INSERT (two parameters each). */
 const SNAPSHOTS_PER_INSERT = 100;
 /** Events per page when reading. */
@@ -85,8 +94,12 @@ function validateNewTrace(t: NewTrace): void {
   }
 }
 
+/** Overviews kept (by trace id and version), least recently used first out. */
+const OVERVIEWS_KEPT = 8;
+
 export class PgEventStore implements EventStore, SnapshotStore {
   private closed = false;
+  private readonly overviews = new Map<string, Promise<TraceOverview>>();
 
   /** `ownsDatabase`: close() also closes the database (as `openStore` does). */
   constructor(
@@ -166,6 +179,15 @@ export class PgEventStore implements EventStore, SnapshotStore {
         await client.query(
           `INSERT INTO events (${COPY_COLUMNS})
            SELECT $2, ${COPY_COLUMNS.replace("trace_id, ", "")} FROM events WHERE trace_id = $1 AND seq > $3 AND seq <= $4 ORDER BY seq`,
+          [id, fork.id, own, fork.base_seq],
+        );
+        // The source lines of those events go with them (whole blocks; extra lines are never asked for).
+        await client.query(
+          `INSERT INTO source_lines (trace_id, first_line, last_line, text)
+           SELECT $2, s.first_line, s.last_line, s.text FROM source_lines s
+            WHERE s.trace_id = $1
+              AND EXISTS (SELECT 1 FROM events e WHERE e.trace_id = $1 AND e.seq > $3 AND e.seq <= $4 AND e.line BETWEEN s.first_line AND s.last_line)
+           ON CONFLICT DO NOTHING`,
           [id, fork.id, own, fork.base_seq],
         );
         await client.query("UPDATE traces SET base_id = $2, base_seq = $3 WHERE id = $1", [fork.id, trace.base_id, trace.base_id ? own : null]);
@@ -313,9 +335,93 @@ export class PgEventStore implements EventStore, SnapshotStore {
     return parts.reverse();
   }
 
+  // --- windows and overviews (the timeline of a real-size log) ------------------------
+
+  async findEvents(traceId: string, q: EventQuery | null, window: WindowOptions): Promise<StoredEvent[]> {
+    if (!isUuid(traceId)) return [];
+    const rows = await sql.findRows(this.pool, await this.parts(traceId), q, window);
+    return rows.map((r) => decodeStored(traceId, r));
+  }
+
+  async countEvents(traceId: string, q: EventQuery | null): Promise<number> {
+    return isUuid(traceId) ? sql.countRows(this.pool, await this.parts(traceId), q) : 0;
+  }
+
+  async matchRanks(traceId: string, q: EventQuery | null, seqs: readonly number[]): Promise<number[]> {
+    return isUuid(traceId) ? sql.ranks(this.pool, await this.parts(traceId), q, seqs) : seqs.map(() => 0);
+  }
+
+  async overview(traceId: string): Promise<TraceOverview> {
+    const trace = await this.getTrace(traceId);
+    if (!trace) throw new DomainError("NOT_FOUND", `trace ${traceId} not found`);
+    const key = `${trace.id}@${trace.version}`;
+    let found = this.overviews.get(key);
+    if (found) this.overviews.delete(key);
+    else found = this.parts(trace.id).then((parts) => sql.overview(this.pool, parts));
+    this.overviews.set(key, found);
+    for (const old of this.overviews.keys()) {
+      if (this.overviews.size <= OVERVIEWS_KEPT) break;
+      this.overviews.delete(old);
+    }
+    try {
+      return await found;
+    } catch (err) {
+      this.overviews.delete(key);
+      throw err;
+    }
+  }
+
+  async seqAtTime(traceId: string, ts: bigint): Promise<number | null> {
+    const trace = await this.getTrace(traceId);
+    if (!trace || trace.version === 0) return null;
+    return sql.seqAtTime(this.pool, await this.parts(trace.id), ts, 1, trace.version);
+  }
+
+  async density(traceId: string, q: EventQuery | null, fromTs: bigint, toTs: bigint, buckets: number, lane: LaneKey): Promise<{ lane: string; counts: number[] }[]> {
+    const trace = await this.getTrace(traceId);
+    if (!trace || trace.version === 0 || toTs <= fromTs) return [];
+    const parts = await this.parts(trace.id);
+    const fromSeq = await sql.seqAtTime(this.pool, parts, fromTs, 1, trace.version);
+    if (fromSeq === null) return [];
+    const after = await sql.seqAtTime(this.pool, parts, toTs, fromSeq, trace.version);
+    const toSeq = after === null ? trace.version : after;
+    return sql.density(this.pool, parts, q, { fromTs, toTs, fromSeq, toSeq }, buckets, lane);
+  }
+
+  async sourceLines(traceId: string, events: readonly { readonly seq: number; readonly line: number | null }[]): Promise<Map<number, SourceLine>> {
+    const out = new Map<number, SourceLine>();
+    const withLine = events.filter((e) => e.line !== null);
+    if (!isUuid(traceId) || withLine.length === 0) return out;
+    // Each event's line is in the source of the trace part that stores the event (a fork shares its base's).
+    for (const part of await this.parts(traceId)) {
+      const mine = withLine.filter((e) => e.seq >= part.from && e.seq <= part.to);
+      if (mine.length === 0) continue;
+      const lines = [...new Set(mine.map((e) => e.line!))];
+      // Only the blocks holding a wanted line: the last block starting at or before it.
+      const { rows } = await this.pool.query<{ text: string }>(
+        `SELECT DISTINCT ON (b.first_line) b.text
+           FROM unnest($2::int[]) AS l(line)
+           CROSS JOIN LATERAL (
+             SELECT first_line, last_line, text FROM source_lines
+              WHERE trace_id = $1 AND first_line <= l.line ORDER BY first_line DESC LIMIT 1
+           ) b
+          WHERE b.last_line >= l.line`,
+        [part.traceId, lines],
+      );
+      const wanted = new Set(lines);
+      const texts = new Map<number, string>();
+      for (const r of rows) for (const [line, text] of blockLines(r.text, wanted)) texts.set(line, text);
+      for (const e of mine) {
+        const text = texts.get(e.line!);
+        if (text !== undefined) out.set(e.seq, { line: e.line!, text });
+      }
+    }
+    return out;
+  }
+
   async importTrace(
     trace: NewTrace,
-    batches: AsyncIterable<readonly RaceEvent[]> | Iterable<readonly RaceEvent[]>,
+    batches: AsyncIterable<readonly RaceEvent[] | ImportBatch> | Iterable<readonly RaceEvent[] | ImportBatch>,
     beforeCommit?: (tx: ImportTransaction) => Promise<void>,
   ): Promise<TraceInfo> {
     validateNewTrace(trace);
@@ -327,9 +433,10 @@ export class PgEventStore implements EventStore, SnapshotStore {
       );
       const copy = new CopyWriter(client, id, copyRowsPerStatement(this.db));
       try {
-        for await (const batch of batches) {
+        for await (const item of batches) {
+          const batch: unknown = Array.isArray(item) ? item : (item as ImportBatch | null)?.events;
           if (!Array.isArray(batch)) throw new DomainError("BAD_USER_INPUT", `import batch ${copy.count}: expected an array of events`);
-          for (const event of batch) {
+          for (const event of batch as readonly RaceEvent[]) {
             let row: EventRow;
             try {
               row = eventToRow(event);
@@ -339,6 +446,13 @@ export class PgEventStore implements EventStore, SnapshotStore {
               throw badEvent(`${place}event ${copy.count + 1}`, ": ", err);
             }
             const writing = copy.write(row);
+            if (writing) await writing;
+          }
+          const lines = Array.isArray(item) ? undefined : (item as ImportBatch).sourceLines;
+          for (const l of lines ?? []) {
+            const problem = sourceLineProblem(l, copy.lastSourceLine);
+            if (problem) throw new DomainError("BAD_USER_INPUT", `${trace.source.file ?? "import"}: source line: ${problem}`);
+            const writing = copy.writeSourceLine(l);
             if (writing) await writing;
           }
         }
@@ -464,6 +578,11 @@ async function insertRows(client: pg.PoolClient, traceId: string, firstSeq: numb
  */
 class CopyWriter {
   count = 0;
+  /** The last source line written (they come ascending). */
+  lastSourceLine = 0;
+  private readonly blocks = new SourceBlockBuilder();
+  /** COPY text of completed source-line blocks not yet written. */
+  private sourceBuffer = "";
   private stream: ReturnType<typeof copyFrom> | null = null;
   private inStatement = 0;
   private buffer = "";
@@ -486,8 +605,36 @@ class CopyWriter {
     return undefined;
   }
 
+  /** Adds a source line (ascending); returns a promise only when it had to write out. */
+  writeSourceLine(l: SourceLine): Promise<void> | undefined {
+    if (this.failure) throw this.failure;
+    this.lastSourceLine = l.line;
+    const block = this.blocks.add(l);
+    if (block) this.addBlock(block);
+    return this.sourceBuffer.length >= SOURCE_COPY_CHARS ? this.finishStatement() : undefined;
+  }
+
   async end(): Promise<void> {
+    const rest = this.blocks.take();
+    if (rest) this.addBlock(rest);
     await this.finishStatement();
+  }
+
+  private addBlock(b: SourceBlock): void {
+    this.sourceBuffer += `${this.traceId}\t${b.firstLine}\t${b.lastLine}\t${copyText(b.text)}\n`;
+  }
+
+  /** The source-line blocks held, in one COPY (no events' COPY is open then). */
+  private async writeSources(): Promise<void> {
+    if (this.sourceBuffer === "") return;
+    const text = this.sourceBuffer;
+    this.sourceBuffer = "";
+    const stream = this.client.query(copyFrom("COPY source_lines (trace_id, first_line, last_line, text) FROM STDIN"));
+    await new Promise<void>((resolve, reject) => {
+      stream.once("finish", resolve);
+      stream.once("error", reject);
+      stream.end(text);
+    });
   }
 
   /** Gives up: the caller discards the connection, which ends the COPY and the transaction. */
@@ -528,18 +675,21 @@ class CopyWriter {
     if (this.failure) throw this.failure;
   }
 
+  /** Ends the events' COPY statement (if one is open), then writes the source lines held. */
   private async finishStatement(): Promise<void> {
     await this.flush();
     const stream = this.stream;
     this.inStatement = 0;
-    if (!stream) return;
-    this.stream = null;
-    await new Promise<void>((resolve, reject) => {
-      if (this.failure) return reject(this.failure);
-      stream.once("finish", resolve);
-      stream.once("error", reject);
-      stream.end();
-    });
+    if (stream) {
+      this.stream = null;
+      await new Promise<void>((resolve, reject) => {
+        if (this.failure) return reject(this.failure);
+        stream.once("finish", resolve);
+        stream.once("error", reject);
+        stream.end();
+      });
+    }
+    await this.writeSources();
   }
 }
 

@@ -19,7 +19,8 @@
 import path from "node:path";
 import type { Readable } from "node:stream";
 import { DomainError } from "../errors.ts";
-import type { EventStore, TraceInfo } from "../events/store.ts";
+import type { SourceLine } from "../events/source-lines.ts";
+import type { EventStore, ImportBatch, TraceInfo } from "../events/store.ts";
 import type { RaceEvent } from "../events/types.ts";
 import type { FormatOption } from "./detect.ts";
 import { InvalidLineError, TraceImporter } from "./importer.ts";
@@ -154,6 +155,7 @@ async function importPass(
       multipleFsids,
       overflow,
       queueLimit: opts.queueLimit,
+      sourceLines: true,
     });
     // The report is filled as the import goes, the hash once the content is read; the store
     // writes both (as they are then) when the events are in, before it commits.
@@ -183,8 +185,8 @@ function defaultName(src: Source): string {
 }
 
 /**
- * The events of a source in batches, in recorded order; every chunk goes
- * through `scan` before its lines are parsed. Throws DomainError
+ * The events of a source in batches, in recorded order, with the text of
+ * the lines that made them; every chunk goes through `scan` before its lines are parsed. Throws DomainError
  * INVALID_TRACE `file:line: what: text` on a malformed line, SecondFsid when
  * `scan` finds a second fsid while `multipleFsids` was not known. `onDone`
  * runs after the last batch (the store has not committed yet).
@@ -195,11 +197,12 @@ async function* eventBatches(
   scan: ContentScan,
   opts: ImportOptions & { multipleFsids: boolean },
   onDone: () => void,
-): AsyncGenerator<readonly RaceEvent[]> {
+): AsyncGenerator<ImportBatch> {
   const splitter = new LineSplitter(opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
   const batchSize = opts.batchSize ?? BATCH;
   const position: ReadPosition = { bytes: 0 };
   let batch: RaceEvent[] = [];
+  let lines: SourceLine[] = [];
   let events = 0;
   let nextProgress = PROGRESS_EVERY;
   const progress = () =>
@@ -212,6 +215,7 @@ async function* eventBatches(
       }
       const ready = importer.take();
       for (const e of ready) batch.push(e);
+      for (const l of importer.takeSourceLines()) lines.push(l);
     };
     let announced = false;
     for await (const chunk of readChunks(src, position)) {
@@ -221,12 +225,13 @@ async function* eventBatches(
       // The first (empty) batch says the format is known: the caller creates the trace then.
       if (!announced && importer.format !== null) {
         announced = true;
-        yield [];
+        yield { events: [] };
       }
       if (batch.length >= batchSize) {
         events += batch.length;
-        const out = batch;
+        const out = { events: batch, sourceLines: lines };
         batch = [];
+        lines = [];
         yield out;
       }
       if (splitter.lines >= nextProgress) {
@@ -237,8 +242,9 @@ async function* eventBatches(
     feed(splitter.end());
     importer.finish();
     for (const e of importer.take()) batch.push(e);
+    for (const l of importer.takeSourceLines()) lines.push(l);
     if (importer.format === null) throw new DomainError("INVALID_TRACE", `${src.display}: empty file (no trace lines)`);
-    if (!announced) yield [];
+    if (!announced) yield { events: [] };
   } catch (err) {
     if (err instanceof InvalidLineError) {
       throw new DomainError("INVALID_TRACE", `${src.display}:${err.line}: ${err.problem}: ${excerpt(err.text)}`, { cause: err });
@@ -246,9 +252,10 @@ async function* eventBatches(
     throw err;
   }
   events += batch.length;
-  const last = batch;
+  const last = { events: batch, sourceLines: lines };
   batch = [];
-  if (last.length > 0) yield last;
+  lines = [];
+  if (last.events.length > 0 || last.sourceLines.length > 0) yield last;
   progress();
   onDone();
 }
@@ -257,7 +264,7 @@ async function* eventBatches(
  * Runs the generator to its first yield (the format is then known) and
  * returns an iterable that replays that first batch, then the rest.
  */
-async function primed(gen: AsyncGenerator<readonly RaceEvent[]>): Promise<AsyncIterable<readonly RaceEvent[]>> {
+async function primed(gen: AsyncGenerator<ImportBatch>): Promise<AsyncIterable<ImportBatch>> {
   const first = await gen.next();
   return {
     async *[Symbol.asyncIterator]() {

@@ -12,6 +12,7 @@ import { toView, diffViews } from "../projections/view.ts";
 import type { FsState } from "../projections/state.ts";
 import type { RuleSet } from "../rules/types.ts";
 import type { CheckReportX } from "./check.ts";
+import { entryChanges } from "./changes.ts";
 import type { TimelineEntry } from "./engine.ts";
 import type { FsStateViewX } from "./time-travel.ts";
 import type { ExtentMapView, StateDiff } from "./types.ts";
@@ -217,14 +218,16 @@ export class DemoRenderer {
       const cell: string[] = [];
       const who = this.columns[col]!.pids.length > 1 ? `${this.who(e.pid)}: ` : "";
       const desc = this.describe(e.ev);
-      if (e.status === "blocked") cell.push(`${who}${desc}`, ...wrap(`⏸ waits: ${e.why ?? ""}`, WIDTH - 2).map((l) => `  ${l}`));
+      // What the rules changed here: the same facts the classroom page shows on its cards (changes.ts).
+      const facts = entryChanges(e);
+      if (e.status === "blocked") cell.push(`${who}${desc}`, ...facts.flatMap((f) => wrap(`⏸ ${f.text}`, WIDTH - 2).map((l) => `  ${l}`)));
       else if (e.status === "dropped") cell.push(`${who}${desc}  ⤫ not applied`);
       else {
-        const mark = e.synthetic ? " (implied)" : e.deferred ? " (resumed)" : "";
+        const mark = facts.some((f) => f.kind === "implied") ? " (implied)" : e.deferred ? " (resumed)" : "";
         const outcome = e.outcome ? ` → ${e.outcome}` : "";
         cell.push(`${who}${desc}${outcome}${mark}`);
         for (const c of this.changes(prev, e.fs)) cell.push(`  · ${c}`);
-        for (const n of e.notes) if (n.kind === "info") cell.push(...wrap(`↳ ${n.message}`, WIDTH - 2).map((l) => `  ${l}`));
+        for (const f of facts) if (f.kind !== "implied") cell.push(...wrap(`↳ ${f.text}`, WIDTH - 2).map((l) => `  ${l}`));
         prev = e.fs;
       }
       const effects = e.notes.filter((n): n is Extract<Note, { kind: "effect" | "invariant" }> => n.kind === "effect" || n.kind === "invariant");

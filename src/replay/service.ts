@@ -18,6 +18,7 @@ import type { StoredEvent } from "../events/types.ts";
 import { diffViews } from "../projections/view.ts";
 import { resolveRules } from "../rules/index.ts";
 import type { RuleSet } from "../rules/types.ts";
+import { ruleChanges } from "./changes.ts";
 import { type CheckResult, checkTrace, prepareTrace } from "./check.ts";
 import {
   NO_SEGMENTS,
@@ -167,6 +168,10 @@ export function createReplayService(store: EventStore & SnapshotStore, opts: { e
       return { ...r.report, trace: r.trace.id };
     },
     checkDetailed,
+    async changes(traceId, spec) {
+      const rules = resolveRules(spec);
+      return ruleChanges(prepareTrace(await readAll(await trace(traceId))), rules);
+    },
     stateAt,
     async diff(traceId: string, from: number, to: number, spec: readonly string[]): Promise<StateDiff> {
       const t = await trace(traceId);
