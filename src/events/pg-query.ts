@@ -49,6 +49,8 @@ export function filterSql(q: EventQuery | null | undefined, p: Params): string {
   if (q.types?.length) and.push(`type = ANY(${p.add(q.types)}::text[])`);
   if (q.cpus?.length) and.push(`cpu = ANY(${p.add(q.cpus)}::int[])`);
   if (q.pids?.length) and.push(`pid = ANY(${p.add(q.pids)}::int[])`);
+  if (q.fromSeq != null) and.push(`seq >= ${p.add(q.fromSeq)}`);
+  if (q.toSeq != null) and.push(`seq <= ${p.add(q.toSeq)}`);
   if (q.blockGroups?.length) and.push(`data->>'bytenr' = ANY(${p.add(q.blockGroups.map(String))}::text[])`);
   for (const t of q.terms ?? []) {
     switch (t.kind) {

@@ -25,12 +25,15 @@ export interface EventQuery {
   /** Block group addresses (the events' subject). */
   readonly blockGroups?: readonly bigint[] | null;
   readonly terms?: readonly SearchTerm[] | null;
+  /** Only seqs in this range (inclusive). */
+  readonly fromSeq?: number | null;
+  readonly toSeq?: number | null;
 }
 
 /** True when the query keeps every event. */
 export function matchesAll(q: EventQuery | null | undefined): boolean {
   if (!q) return true;
-  return !q.types?.length && !q.cpus?.length && !q.pids?.length && !q.blockGroups?.length && !q.terms?.length;
+  return !q.types?.length && !q.cpus?.length && !q.pids?.length && !q.blockGroups?.length && !q.terms?.length && q.fromSeq == null && q.toSeq == null;
 }
 
 /**

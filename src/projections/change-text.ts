@@ -33,34 +33,43 @@ const ADDRESS_KEYED = new Set(["blockGroups", "extentMaps"]);
 
 const isDecimal = (v: unknown): v is string => typeof v === "string" && /^[0-9]+$/.test(v);
 
+/** Names people gave addresses (a scenario's `let X = …`): decimal address → name. */
+export type AddressNames = ReadonlyMap<string, string>;
+
+/** An address in hex, or `X (0x…)` when it has a name. */
+function addressText(v: string, names?: AddressNames): string {
+  const name = names?.get(v);
+  return name ? `${name} (${hex(v)})` : hex(v);
+}
+
 /** `blockGroups[30408704].ro` → `blockGroups[0x1d00000].ro`; `devExtents[1:30408704]` → `devExtents[1:0x1d00000]`. */
-export function pathText(path: string): string {
+export function pathText(path: string, names?: AddressNames): string {
   return path.replace(/^(\w+)\[([^\]]+)\]/, (all, coll: string, k: string) => {
-    if (ADDRESS_KEYED.has(coll) && isDecimal(k)) return `${coll}[${hex(k)}]`;
+    if (ADDRESS_KEYED.has(coll) && isDecimal(k)) return `${coll}[${addressText(k, names)}]`;
     const dev = /^([0-9]+):([0-9]+)$/.exec(k);
-    if (coll === "devExtents" && dev) return `${coll}[${dev[1]}:${hex(dev[2]!)}]`;
+    if (coll === "devExtents" && dev) return `${coll}[${dev[1]}:${addressText(dev[2]!, names)}]`;
     return all;
   });
 }
 
 /** One value of a field of the state view, for people. `—` = absent. */
-export function valueText(field: string, v: unknown): string {
+export function valueText(field: string, v: unknown, names?: AddressNames): string {
   if (v === null || v === undefined) return "—";
   if (typeof v === "boolean") return v ? "yes" : "no";
   if (typeof v === "number") return String(v);
-  if (typeof v === "string") return ADDRESS_FIELDS.has(field) && isDecimal(v) ? hex(v) : SIZE_FIELDS.has(field) && isDecimal(v) ? size(v) : v;
+  if (typeof v === "string") return ADDRESS_FIELDS.has(field) && isDecimal(v) ? addressText(v, names) : SIZE_FIELDS.has(field) && isDecimal(v) ? size(v) : v;
   if (Array.isArray(v)) {
     if (v.length === 0) return field === "flags" || field === "type" ? "unknown" : "none";
-    return v.map((x) => valueText(field, x)).join(FLAG_FIELDS.has(field) ? "|" : ", ");
+    return v.map((x) => valueText(field, x, names)).join(FLAG_FIELDS.has(field) ? "|" : ", ");
   }
   if (typeof v === "object") {
     const o = v as Record<string, unknown>;
     // A stripe or device range: dev1@0x… (…0x…).
     if (typeof o.devid === "number" && isDecimal(o.physical)) {
-      return `dev${o.devid}@${hex(o.physical)}${isDecimal(o.end) ? `–${hex(o.end)}` : ""}`;
+      return `dev${o.devid}@${addressText(o.physical, names)}${isDecimal(o.end) ? `–${addressText(o.end, names)}` : ""}`;
     }
     return Object.entries(o)
-      .map(([k, x]) => `${k}=${valueText(k, x)}`)
+      .map(([k, x]) => `${k}=${valueText(k, x, names)}`)
       .join(" ");
   }
   return String(v);
@@ -71,16 +80,16 @@ function exactOf(field: string, v: unknown): string | null {
 }
 
 /** The field changes of `changes`, entries that appeared or disappeared expanded field by field. */
-export function fieldChanges(changes: readonly { readonly path: string; readonly before: unknown; readonly after: unknown }[]): FieldChange[] {
+export function fieldChanges(changes: readonly { readonly path: string; readonly before: unknown; readonly after: unknown }[], names?: AddressNames): FieldChange[] {
   const out: FieldChange[] = [];
   const push = (path: string, field: string, before: unknown, after: unknown) => {
     const eb = exactOf(field, before);
     const ea = exactOf(field, after);
     out.push({
-      path: pathText(path),
+      path: pathText(path, names),
       field,
-      before: valueText(field, before),
-      after: valueText(field, after),
+      before: valueText(field, before, names),
+      after: valueText(field, after, names),
       exact: eb !== null || ea !== null ? { before: eb, after: ea } : null,
     });
   };

@@ -49,6 +49,8 @@ export function eventQuery(filter: EventFilterInput | null | undefined, extra: {
     pids: [...(filter?.pids ?? []), ...(extra.actor != null ? [extra.actor] : [])],
     blockGroups,
     terms: filter?.search ? parseSearch(filter.search, (name) => eventTypesOfName(table, name)) : [],
+    fromSeq: filter?.fromSeq ?? null,
+    toSeq: filter?.toSeq ?? null,
   };
 }
 
