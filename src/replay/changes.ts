@@ -44,7 +44,7 @@ export interface RuleChange {
   readonly pid: number;
   readonly type: EventType;
   readonly kind: RuleChangeKind;
-  /** In words, as `racelab demo` prints it. */
+  /** In words, as `racelab demo` prints it (after the kind: "waited: <text>"). */
   readonly text: string;
   /** `waited`: what for, who held it, after which recorded step it was applied (null: never). */
   readonly waitedFor?: string;
@@ -72,9 +72,9 @@ export function entryChanges(e: TimelineEntry): RuleChange[] {
   const at = { seq: e.seq, line: e.line, pid: e.pid, type: e.type };
   switch (e.status) {
     case "blocked":
-      return [{ ...at, kind: "waited", text: `waits: ${e.why ?? ""}`, waitedFor: e.why ?? "", heldBy: e.fs.lockM.holder, appliedAfterSeq: null }];
+      return [{ ...at, kind: "waited", text: e.why ?? "", waitedFor: e.why ?? "", heldBy: e.fs.lockM.holder, appliedAfterSeq: null }];
     case "dropped":
-      return [{ ...at, kind: "not_applied", text: `not applied: ${e.why ?? "the rest of its chain is not applied"}` }];
+      return [{ ...at, kind: "not_applied", text: e.why ?? "the rest of its chain is not applied" }];
     case "applied": {
       const out: RuleChange[] = [];
       if (e.synthetic) out.push({ ...at, kind: "implied", text: `${e.type} implied here (the log shows none)` });
@@ -121,7 +121,7 @@ export class ChangeCollector {
         pid: r.pid,
         type: this.typeOf.get(r.seq) ?? "unused_bg_check",
         kind: "waited",
-        text: `waited: ${r.waitedFor}; ${then}`,
+        text: `${r.waitedFor}; ${then}`,
         waitedFor: r.waitedFor,
         heldBy: this.heldOf.get(r.seq) ?? this.heldWhenBlocked.get(r.pid) ?? null,
         appliedAfterSeq: r.appliedAfterSeq,

@@ -220,7 +220,7 @@ export class DemoRenderer {
       const desc = this.describe(e.ev);
       // What the rules changed here: the same facts the classroom page shows on its cards (changes.ts).
       const facts = entryChanges(e);
-      if (e.status === "blocked") cell.push(`${who}${desc}`, ...facts.flatMap((f) => wrap(`⏸ ${f.text}`, WIDTH - 2).map((l) => `  ${l}`)));
+      if (e.status === "blocked") cell.push(`${who}${desc}`, ...facts.flatMap((f) => wrap(`⏸ waits: ${f.text}`, WIDTH - 2).map((l) => `  ${l}`)));
       else if (e.status === "dropped") cell.push(`${who}${desc}  ⤫ not applied`);
       else {
         const mark = facts.some((f) => f.kind === "implied") ? " (implied)" : e.deferred ? " (resumed)" : "";

@@ -24,6 +24,8 @@ export interface StepNav {
   findMatch(dir: 1 | -1): void;
   /** Next (+1) or previous (-1) event of the cursor's task. */
   sameTask(dir: 1 | -1): void;
+  /** The cursor to the last row (End). */
+  end(): void;
 }
 
 function rowLabel(row: Row, laneLabel: string, names: ReadonlyMap<string, string>, waiting: readonly string[], byCpu: boolean, who: string): string {
@@ -32,8 +34,8 @@ function rowLabel(row: Row, laneLabel: string, names: ReadonlyMap<string, string
   if (row.deferred) {
     parts.push(
       row.deferred.appliedAfterSeq === null
-        ? `waited (${row.deferred.waitedFor}), never applied`
-        : `waited (${row.deferred.waitedFor}), applied after step ${row.deferred.appliedAfterSeq}`,
+        ? `waited (${row.deferred.waitedFor}), never released`
+        : `waited (${row.deferred.waitedFor}), released after step ${row.deferred.appliedAfterSeq}`,
     );
   }
   for (const c of row.changes) if (c.kind !== "waited") parts.push(CHANGE_BADGE[c.kind]?.word ?? c.kind);
@@ -86,9 +88,10 @@ export function StepView(props: {
     const el = scroller.current;
     if (!el) return;
     const head = ROW_HEIGHT; // the sticky lane header
+    const margin = 8; // px of the next row, so that the row is plainly whole
     const top = li * ROW_HEIGHT;
-    const bottom = top + ROW_HEIGHT + head;
-    if (top < el.scrollTop) el.scrollTop = top;
+    const bottom = top + ROW_HEIGHT + head + margin;
+    if (top < el.scrollTop) el.scrollTop = Math.max(0, top - margin);
     else if (bottom > el.scrollTop + el.clientHeight) el.scrollTop = Math.max(0, bottom - el.clientHeight);
     setScrollTop(el.scrollTop);
     // The row on the page: the box itself may be below the fold.
@@ -172,15 +175,9 @@ export function StepView(props: {
       case "Home":
         props.nav.cursor(0);
         break;
-      case "End": {
-        const lastRow = rowAt(total - 1);
-        if (lastRow) props.nav.cursor(lastRow.point);
-        else {
-          windows.want(order.at(total - 2).offset, order.at(total - 2).offset);
-          bringIntoView(total - 1);
-        }
+      case "End":
+        props.nav.end();
         break;
-      }
       case "n":
         props.nav.findMatch(1);
         break;
@@ -353,8 +350,10 @@ export function StepView(props: {
         onClick={() => props.nav.cursor(row.point)}
       >
         <div className="tl-step">
-          {isCursor ? <span className="cursor-mark" aria-hidden="true">▶</span> : null}
-          {mark !== null && row.point === mark ? <span className="mark-mark" aria-hidden="true">◆</span> : null}#{e.seq}
+          <span>
+            {isCursor ? <span className="cursor-mark" aria-hidden="true">▶</span> : null}
+            {mark !== null && row.point === mark ? <span className="mark-mark" aria-hidden="true">◆</span> : null}#{e.seq}
+          </span>
           {e.origin.line !== null ? <span className="line-no">L{e.origin.line}</span> : null}
           {e.origin.time !== null ? <span className="line-no">{e.origin.time}</span> : null}
         </div>

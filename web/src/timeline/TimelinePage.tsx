@@ -244,6 +244,11 @@ export function TimelinePage(props: { route: Route; navigate: (href: string, rep
       }
       void findFrom({ ...filter, search: finder.search }, dir).then((s) => setNavNote(s === null ? `No ${dir > 0 ? "later" : "earlier"} match.` : null));
     },
+    end: () => {
+      // The last row's point: the last event kept (a filter), or the end of the trace.
+      if (!filtered) go({ at: last });
+      else void gql(FIND, { trace: traceKey!, filter, from: last + 1, backward: true }).then((d) => d.trace?.findEvent != null && go({ at: d.trace.findEvent }));
+    },
     sameTask: (dir) => {
       const pid = cursorEvent.data?.origin.pid;
       if (pid === undefined) {
