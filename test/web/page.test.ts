@@ -514,7 +514,7 @@ test("a generated trace of 200k events: the first rows, search, go to, the last 
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-});
+}, 600_000);
 
 test("the diff panel shows before → after per field and fits 1366×800", async () => {
   const context = await newContext(LAPTOP);
