@@ -409,11 +409,18 @@ test("a real log: search finds a known address, each filter narrows to the expec
   await waitText(page, "[data-testid=cursor-status]", new RegExp(`after step #300 of ${mapped.length}`));
   await page.waitForFunction(() => document.querySelector("[role=option][data-seq='300'][aria-selected=true]") !== null);
   expect(await rowInView(page, 300)).toBe(true);
+  await page.click("text=Mark for diff");
   const at1279 = mapped.find((m) => m.line === 1279)!;
   await goTo.fill("15.216579");
   await goTo.press("Enter");
   await waitText(page, "[data-testid=cursor-status]", new RegExp(`after step #${at1279.seq} of .*\\(15\\.216579 s\\)`));
   expect(await rowInView(page, at1279.seq)).toBe(true);
+  // The time between the two markers (◆ at #300, ▶ here), as the log's timestamps give it.
+  const secondsOf = (t: string) => Number(/\s(\d+\.\d{6}): /.exec(t)![1]);
+  const want = secondsOf(at1279.text) - secondsOf(mapped[299]!.text);
+  const shownDelta = await waitText(page, "[data-testid=cursor-status]", /Δt/);
+  const d = /Δt (−?)([0-9.]+) (ns|µs|ms|s)\)/.exec(shownDelta)!;
+  expect((d[1] ? -1 : 1) * Number(d[2]) * { ns: 1e-9, µs: 1e-6, ms: 1e-3, s: 1 }[d[3] as "s"]).toBeCloseTo(want, 6);
   await shot(page, "real-log-go-to");
 
   // The time axis: zoom in and out by button, key and wheel; drag pans.

@@ -8,7 +8,7 @@
  * is asked for once they are in, so that a long replay never delays them.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { parseTimestamp } from "../../../src/events/units.ts";
+import { duration, parseTimestamp } from "../../../src/events/units.ts";
 import { gql } from "../api.ts";
 import { routeHref, useLoad, type Route } from "../hooks.ts";
 import type { EventFilter, TracesQuery } from "../generated/graphql.ts";
@@ -43,6 +43,11 @@ async function allTraces(signal: AbortSignal): Promise<TraceSummary[]> {
 const MAX_TASK_LANES = 6;
 
 const CANONICAL_FIRST = "balance-vs-unused-bg-deletion";
+
+/** The time from the mark to the cursor: `1.532 ms`, `−132 µs`. */
+function signedDuration(ns: bigint): string {
+  return `${ns < 0n ? "−" : ""}${duration(ns < 0n ? -ns : ns)}`;
+}
 
 function intParam(v: string | null): number | null {
   return v !== null && /^[0-9]+$/.test(v) ? Number(v) : null;
@@ -91,8 +96,8 @@ export function TimelinePage(props: { route: Route; navigate: (href: string, rep
   const filtered = !!(finder.cpu || finder.pid || finder.type || finder.bg);
   const windows = useWindows(traceKey, filter, finder.search);
 
-  // The replay, once the rows can be drawn (it may take seconds on a long trace).
-  const ready = !!overview.data && windows.total !== null;
+  // The replay once the first rows are in: it may take seconds on a long trace, and the server does it first.
+  const ready = !!overview.data && windows.total !== null && windows.started;
   const check = useLoad(traceKey && ready ? `check:${traceKey}:${trace!.version}:${rules}` : null, (signal) =>
     gql(CHECK, { trace: traceKey!, rules: [rules] }, signal).then((d) => d.check),
   );
@@ -436,6 +441,7 @@ export function TimelinePage(props: { route: Route; navigate: (href: string, rep
                     Cursor: {cursor === 0 ? "before the first event" : `after step #${cursor}`} of {last}
                     {cursorEvent.data?.origin.time ? ` (${cursorEvent.data.origin.time} s)` : ""} · rules {rulesLabel(rules)}
                     {mark !== null ? ` · diff mark at ${mark === 0 ? "start" : `#${mark}`}` : ""}
+                    {markEvent.data?.origin.ts && cursorEvent.data?.origin.ts && mark !== cursor ? ` (Δt ${signedDuration(BigInt(cursorEvent.data.origin.ts) - BigInt(markEvent.data.origin.ts))})` : ""}
                     {filtered ? ` · ${windows.total} events shown` : ""}
                     {navNote ? ` · ${navNote}` : ""}
                   </>

@@ -31,6 +31,8 @@ export interface Windows {
   matches(seq: number): boolean;
   /** Asks for the pages of offsets from..to (inclusive). */
   want(from: number, to: number): void;
+  /** The first page is in (the first rows can be drawn). */
+  readonly started: boolean;
   readonly error: string | null;
   /** Changes whenever data arrives (for memoised views). */
   readonly version: number;
@@ -98,6 +100,10 @@ export function useWindows(trace: string | null, filter: EventFilter, search: st
     bump();
     if (trace === null) return undefined;
     const signal = state.current.abort.signal;
+    // The first rows are asked at once, beside the counts: they are what the page shows first.
+    state.current.pages.set(0, { events: null, matches: null, failed: null });
+    state.current.queue.push(0);
+    run();
     gql(COUNT, { trace, filter }, signal).then(
       (d) => setTotal((t) => (t.key === key ? { ...t, n: d.trace?.events.totalCount ?? 0 } : t)),
       (err: unknown) => {
@@ -143,6 +149,7 @@ export function useWindows(trace: string | null, filter: EventFilter, search: st
       return false;
     },
     want,
+    started: pages.get(0)?.events != null,
     error: (total.key === key ? total.error : null) ?? firstFailure,
     version,
   };
