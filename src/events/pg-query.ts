@@ -92,14 +92,24 @@ export async function countRows(pool: pg.Pool, parts: readonly StoragePart[], q:
 
 export async function ranks(pool: pg.Pool, parts: readonly StoragePart[], q: EventQuery | null, seqs: readonly number[]): Promise<number[]> {
   if (seqs.length === 0) return [];
+  // One scan: each kept event falls in the bucket of how many asked seqs are below it (width_bucket
+  // over the thresholds s+1); the count at or before an asked seq is the sum of the buckets under it.
+  const sorted = [...new Set(seqs)].sort((a, b) => a - b);
   const p = new Params();
-  const cond = `${partsSql(parts, p)} AND ${filterSql(q, p)}`;
-  const { rows } = await pool.query<{ s: number; n: string }>(
-    `SELECT s, (SELECT count(*) FROM events WHERE ${cond} AND seq <= s) AS n FROM unnest(${p.add(seqs)}::int[]) AS s`,
+  const { rows } = await pool.query<{ b: number; n: string }>(
+    `SELECT width_bucket(seq, ${p.add(sorted.map((s) => s + 1))}::int[]) AS b, count(*) AS n
+       FROM events WHERE ${partsSql(parts, p)} AND ${filterSql(q, p)} GROUP BY 1`,
     p.values,
   );
-  const by = new Map(rows.map((r) => [r.s, Number(r.n)]));
-  return seqs.map((s) => by.get(s) ?? 0);
+  const inBucket = new Array<number>(sorted.length + 1).fill(0);
+  for (const r of rows) inBucket[r.b] = Number(r.n);
+  const upTo = new Map<number, number>();
+  let sum = 0;
+  sorted.forEach((s, j) => {
+    sum += inBucket[j]!;
+    upTo.set(s, sum);
+  });
+  return seqs.map((s) => upTo.get(s) ?? 0);
 }
 
 /** Tasks, CPUs, event types, block groups and the time span of a trace, in one scan. */

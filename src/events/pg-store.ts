@@ -181,12 +181,13 @@ export class PgEventStore implements EventStore, SnapshotStore {
            SELECT $2, ${COPY_COLUMNS.replace("trace_id, ", "")} FROM events WHERE trace_id = $1 AND seq > $3 AND seq <= $4 ORDER BY seq`,
           [id, fork.id, own, fork.base_seq],
         );
-        // The source lines of those events go with them (whole blocks; extra lines are never asked for).
+        // The source lines of those events go with them: the blocks of their lines (recorded order is
+        // line order, so a range), for those events only (max_seq): the fork's own events are not theirs.
         await client.query(
-          `INSERT INTO source_lines (trace_id, first_line, last_line, text)
-           SELECT $2, s.first_line, s.last_line, s.text FROM source_lines s
-            WHERE s.trace_id = $1
-              AND EXISTS (SELECT 1 FROM events e WHERE e.trace_id = $1 AND e.seq > $3 AND e.seq <= $4 AND e.line BETWEEN s.first_line AND s.last_line)
+          `INSERT INTO source_lines (trace_id, first_line, last_line, text, max_seq)
+           SELECT $2, s.first_line, s.last_line, s.text, LEAST(s.max_seq, $4)
+             FROM source_lines s, (SELECT min(line) AS lo, max(line) AS hi FROM events WHERE trace_id = $1 AND seq > $3 AND seq <= $4) r
+            WHERE s.trace_id = $1 AND s.last_line >= r.lo AND s.first_line <= r.hi
            ON CONFLICT DO NOTHING`,
           [id, fork.id, own, fork.base_seq],
         );
@@ -398,22 +399,22 @@ export class PgEventStore implements EventStore, SnapshotStore {
       if (mine.length === 0) continue;
       const lines = [...new Set(mine.map((e) => e.line!))];
       // Only the blocks holding a wanted line: the last block starting at or before it.
-      const { rows } = await this.pool.query<{ text: string }>(
-        `SELECT DISTINCT ON (b.first_line) b.text
+      const { rows } = await this.pool.query<{ text: string; max_seq: number | null }>(
+        `SELECT DISTINCT ON (b.first_line) b.text, b.max_seq
            FROM unnest($2::int[]) AS l(line)
            CROSS JOIN LATERAL (
-             SELECT first_line, last_line, text FROM source_lines
+             SELECT first_line, last_line, text, max_seq FROM source_lines
               WHERE trace_id = $1 AND first_line <= l.line ORDER BY first_line DESC LIMIT 1
            ) b
           WHERE b.last_line >= l.line`,
         [part.traceId, lines],
       );
       const wanted = new Set(lines);
-      const texts = new Map<number, string>();
-      for (const r of rows) for (const [line, text] of blockLines(r.text, wanted)) texts.set(line, text);
+      const texts = new Map<number, { text: string; maxSeq: number | null }>();
+      for (const r of rows) for (const [line, text] of blockLines(r.text, wanted)) texts.set(line, { text, maxSeq: r.max_seq });
       for (const e of mine) {
-        const text = texts.get(e.line!);
-        if (text !== undefined) out.set(e.seq, { line: e.line!, text });
+        const t = texts.get(e.line!);
+        if (t !== undefined && (t.maxSeq === null || e.seq <= t.maxSeq)) out.set(e.seq, { line: e.line!, text: t.text });
       }
     }
     return out;

@@ -3,6 +3,9 @@
 -- with COPY. Lines come in blocks (a few hundred lines of one trace per row):
 -- a row per line would cost the import an index entry per event. `text` is
 -- `<line>\t<text of that line>` per line, joined by newlines, lines ascending.
+-- `max_seq`: the lines are those of events 1..max_seq only (a fork's copy of
+-- the lines it shared with a deleted base; its own appended events are not
+-- theirs); null: of every event of the trace.
 
 -- CreateTable
 CREATE TABLE "source_lines" (
@@ -10,6 +13,7 @@ CREATE TABLE "source_lines" (
     "first_line" INTEGER NOT NULL,
     "last_line" INTEGER NOT NULL,
     "text" TEXT NOT NULL,
+    "max_seq" INTEGER,
 
     CONSTRAINT "source_lines_pkey" PRIMARY KEY ("trace_id","first_line"),
     CONSTRAINT "source_lines_range_check" CHECK ("first_line" >= 1 AND "last_line" >= "first_line")
