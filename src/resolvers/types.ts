@@ -137,12 +137,14 @@ export const typeResolvers: Resolvers = {
     findings: (s) => s.findings.map((f) => ({ ...f, traceId: s.traceId })),
   },
   BlockGroup: {
+    startHex: (bg) => hex(bg.start),
     ro: (bg) => bg.ro > 0,
     roCount: (bg) => bg.ro,
     status: (bg) => blockGroupStatus(bg.status),
     freeSpace: freeSpaceOf,
   },
   ExtentMap: {
+    startHex: (m) => hex(m.start),
     stripes: (m) => m.stripes,
   },
   Actor: {

@@ -145,6 +145,21 @@ test("the overview counts tasks, CPUs, types and block groups in one answer; den
   expect(lanes["0"][0]).toBe(inFirst);
 });
 
+test("the state names block-group type and stripes as the log printed them, addresses also in hex", async () => {
+  const res = await rig.gql(
+    `query($t: ID!, $at: Int!) { stateAt(trace: $t, seq: $at) { blockGroups { start startHex flags length } extentMaps { start startHex type stripes { devid } stripeCount } } }`,
+    { t: trace, at: mapped.length },
+  );
+  expect(res.errors).toBeUndefined();
+  const bg = (start: string) => res.data.stateAt.blockGroups.find((b: any) => b.start === start);
+  const map = (start: string) => res.data.stateAt.extentMaps.find((m: any) => m.start === start);
+  // `btrfs_remove_block_group: … bg bytenr=13631488 len=8388608 used=0 flags=1(DATA)`, `btrfs_chunk_free: … size=8388608 … type=DATA`
+  expect(bg("13631488")).toEqual({ start: "13631488", startHex: "0xd00000", flags: ["DATA"], length: "8388608" });
+  // `btrfs_reserve_extent: … block_group=30408704 flags=20(METADATA|RAID1)`: RAID1 has two stripes.
+  expect(bg("30408704").flags).toEqual(["METADATA", "RAID1"]);
+  expect(map("30408704")).toEqual({ start: "30408704", startHex: "0x1d00000", type: ["METADATA", "RAID1"], stripes: null, stripeCount: 2 });
+});
+
 test("what the rules changed, on the seed balance race under patched: the cleaner's steps wait, the check skips, the rest is not applied", async () => {
   const res = await rig.gql(`{ check(trace: "balance-vs-unused-bg-deletion", rules: ["patched"]) { changes { seq kind type text waitedFor heldBy appliedAfterSeq } } }`);
   expect(res.errors).toBeUndefined();
