@@ -221,12 +221,17 @@ export function TimeView(props: {
         <span data-testid="time-span">
           Showing {spanText(first, span)}
         </span>
-        {current ? (
-          <span className="muted">
+        {current && current.key === fetchKey ? (
+          <span className="muted" data-testid="time-count">
             {" "}
             · {current.inView} event{current.inView === 1 ? "" : "s"} in view{current.events === null ? " (counts per slice; zoom in to see each event)" : ""}
           </span>
-        ) : null}
+        ) : (
+          <span className="muted" aria-busy="true">
+            {" "}
+            · reading…
+          </span>
+        )}
         {delta !== null ? (
           <span className="time-delta" data-testid="time-delta">
             {" "}
