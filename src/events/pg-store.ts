@@ -14,6 +14,7 @@ import { COPY_COLUMNS, copyLine, copyText, eventToRow, rowToEvent, type EventRow
 import * as sql from "./pg-query.ts";
 import type { EventQuery, LaneKey, TraceOverview, WindowOptions } from "./query.ts";
 import { blockLines, SourceBlockBuilder, sourceLineProblem, type SourceBlock, type SourceLine } from "./source-lines.ts";
+import { TextSpool } from "./spool.ts";
 import type { EventStore, ExpectedVersion, ImportBatch, ImportTransaction, NewTrace, SnapshotStore, TraceInfo } from "./store.ts";
 import type { RaceEvent, StoredEvent } from "./types.ts";
 import { openDatabase, type Database, type OpenOptions } from "../db/connection.ts";
@@ -36,12 +37,8 @@ export function copyRowsPerStatement(db: Pick<Database, "kind">): number {
 }
 /** Bytes of COPY text collected before a write to the stream. */
 const COPY_WRITE_BYTES = 256 * 1024;
-/**
- * Characters of source-line blocks held before they are written: the events'
- * COPY statement is ended for them (one connection runs one COPY at a time),
- * so they go in rare large batches that keep the import's memory bounded.
- */
-const SOURCE_COPY_CHARS = 8 * 1024 * 1024;
+/** Bytes of spooled source lines per COPY statement on the embedded database (which holds a COPY whole). */
+const EMBEDDED_SOURCE_COPY_BYTES = 8 << 20;
 /** Snapshot rows per INSERT (two parameters each). */
 const SNAPSHOTS_PER_INSERT = 100;
 /** Events per page when reading. */
@@ -453,8 +450,7 @@ export class PgEventStore implements EventStore, SnapshotStore {
           for (const l of lines ?? []) {
             const problem = sourceLineProblem(l, copy.lastSourceLine);
             if (problem) throw new DomainError("BAD_USER_INPUT", `${trace.source.file ?? "import"}: source line: ${problem}`);
-            const writing = copy.writeSourceLine(l);
-            if (writing) await writing;
+            copy.writeSourceLine(l);
           }
         }
         await copy.end();
@@ -581,9 +577,9 @@ class CopyWriter {
   count = 0;
   /** The last source line written (they come ascending). */
   lastSourceLine = 0;
-  private readonly blocks = new SourceBlockBuilder();
-  /** COPY text of completed source-line blocks not yet written. */
-  private sourceBuffer = "";
+  private readonly blocks = new SourceBlockBuilder(copyText);
+  /** COPY lines of completed source-line blocks, written after the events (`end`). */
+  private sources: TextSpool | null = null;
   private stream: ReturnType<typeof copyFrom> | null = null;
   private inStatement = 0;
   private buffer = "";
@@ -606,40 +602,60 @@ class CopyWriter {
     return undefined;
   }
 
-  /** Adds a source line (ascending); returns a promise only when it had to write out. */
-  writeSourceLine(l: SourceLine): Promise<void> | undefined {
+  /**
+   * Adds a source line (ascending). Its block goes to a spool, written after
+   * the events: ending the events' COPY for it (one connection, one COPY at
+   * a time) would stall the import, holding it would take memory.
+   */
+  writeSourceLine(l: SourceLine): void {
     if (this.failure) throw this.failure;
     this.lastSourceLine = l.line;
     const block = this.blocks.add(l);
     if (block) this.addBlock(block);
-    return this.sourceBuffer.length >= SOURCE_COPY_CHARS ? this.finishStatement() : undefined;
   }
 
+  /** Ends the events' COPY, then writes the source lines, all in the caller's transaction. */
   async end(): Promise<void> {
     const rest = this.blocks.take();
     if (rest) this.addBlock(rest);
     await this.finishStatement();
+    await this.writeSources();
   }
 
   private addBlock(b: SourceBlock): void {
-    this.sourceBuffer += `${this.traceId}\t${b.firstLine}\t${b.lastLine}\t${copyText(b.text)}\n`;
+    // The block's text comes escaped for COPY (SourceBlockBuilder with copyText).
+    (this.sources ??= new TextSpool()).append(`${this.traceId}\t${b.firstLine}\t${b.lastLine}\t${b.text}\n`);
   }
 
-  /** The source-line blocks held, in one COPY (no events' COPY is open then). */
+  /** The spooled source-line blocks: one COPY on a server, statements of a few MB on the embedded database. */
   private async writeSources(): Promise<void> {
-    if (this.sourceBuffer === "") return;
-    const text = this.sourceBuffer;
-    this.sourceBuffer = "";
-    const stream = this.client.query(copyFrom("COPY source_lines (trace_id, first_line, last_line, text) FROM STDIN"));
-    await new Promise<void>((resolve, reject) => {
-      stream.once("finish", resolve);
-      stream.once("error", reject);
-      stream.end(text);
-    });
+    const spool = this.sources;
+    if (!spool) return;
+    try {
+      const copy = async (pieces: Iterable<string>) => {
+        const stream = this.client.query(copyFrom("COPY source_lines (trace_id, first_line, last_line, text) FROM STDIN"));
+        await new Promise<void>((resolve, reject) => {
+          stream.once("finish", resolve);
+          stream.once("error", reject);
+          (async () => {
+            for (const piece of pieces) if (!stream.write(piece)) await new Promise((r) => stream.once("drain", r));
+            stream.end();
+          })().catch(reject);
+        });
+      };
+      if (Number.isFinite(this.rowsPerStatement)) {
+        for (const piece of spool.pieces(EMBEDDED_SOURCE_COPY_BYTES)) await copy([piece]);
+      } else await copy(spool.pieces());
+    } finally {
+      spool.close();
+      this.sources = null;
+    }
   }
 
   /** Gives up: the caller discards the connection, which ends the COPY and the transaction. */
   abandon(): void {
+    this.sources?.close();
+    this.sources = null;
     this.stream?.removeAllListeners();
     this.stream?.on("error", () => {});
     this.stream = null;
@@ -676,7 +692,7 @@ class CopyWriter {
     if (this.failure) throw this.failure;
   }
 
-  /** Ends the events' COPY statement (if one is open), then writes the source lines held. */
+  /** Ends the events' COPY statement, if one is open. */
   private async finishStatement(): Promise<void> {
     await this.flush();
     const stream = this.stream;
@@ -690,7 +706,6 @@ class CopyWriter {
         stream.end();
       });
     }
-    await this.writeSources();
   }
 }
 

@@ -35,17 +35,28 @@ export function sourceLineProblem(l: unknown, previous: number): string | null {
   return null;
 }
 
-/** Collects lines (ascending) into blocks. */
+/**
+ * Collects lines (ascending) into blocks. With `escape` (the store's COPY
+ * escaping), a block's text comes escaped, its tabs and newlines included:
+ * ready for COPY without a pass over the whole block.
+ */
 export class SourceBlockBuilder {
   private first = 0;
   private last = 0;
   private count = 0;
   private text = "";
+  private readonly tab: string;
+  private readonly newline: string;
+
+  constructor(private readonly escape: ((text: string) => string) | null = null) {
+    this.tab = escape ? escape("\t") : "\t";
+    this.newline = escape ? escape("\n") : "\n";
+  }
 
   /** Adds a line; returns the block it completed, if any. */
   add(l: SourceLine): SourceBlock | null {
     if (this.count === 0) this.first = l.line;
-    this.text += `${this.count === 0 ? "" : "\n"}${l.line}\t${l.text}`;
+    this.text += `${this.count === 0 ? "" : this.newline}${l.line}${this.tab}${this.escape ? this.escape(l.text) : l.text}`;
     this.last = l.line;
     this.count++;
     return this.count >= BLOCK_LINES || this.text.length >= BLOCK_CHARS ? this.take() : null;

@@ -111,15 +111,18 @@ export class ChangeCollector {
     }
   }
 
-  /** Every fact, in seq order; one `waited` per reordered event, saying when it was released. */
-  result(reordered: readonly (Reordering & { readonly note?: string })[]): RuleChange[] {
+  /**
+   * Every fact, in seq order; one `waited` per reordered event, saying when it was released.
+   * `typeOf` gives the type of an event the timeline never showed (queued, never applied).
+   */
+  result(reordered: readonly (Reordering & { readonly note?: string })[], typeOf: (seq: number) => EventType): RuleChange[] {
     const waits: RuleChange[] = reordered.map((r) => {
       const then = r.appliedAfterSeq === null ? "still waiting at the end: never applied" : `released at step #${r.appliedAfterSeq}, then ${r.note ?? "applied"}`;
       return {
         seq: r.seq,
         line: r.line,
         pid: r.pid,
-        type: this.typeOf.get(r.seq) ?? "unused_bg_check",
+        type: this.typeOf.get(r.seq) ?? typeOf(r.seq),
         kind: "waited",
         text: `${r.waitedFor}; ${then}`,
         waitedFor: r.waitedFor,
@@ -153,5 +156,8 @@ export function ruleChanges(trace: PreparedTrace, rules: RuleSet): RuleChange[] 
   }
   eng.finish();
   take(0);
-  return collector.result(eng.reordered);
+  const need = new Set(eng.reordered.map((r) => r.seq));
+  const bySeq = new Map<number, EventType>();
+  if (need.size > 0) for (const e of trace.events) if (need.has(e.seq)) bySeq.set(e.seq, e.ev.type);
+  return collector.result(eng.reordered, (seq) => bySeq.get(seq)!);
 }
