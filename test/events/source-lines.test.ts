@@ -6,6 +6,7 @@
  */
 import { BLOCK_LINES, blockLines, SourceBlockBuilder } from "../../src/events/source-lines.ts";
 import { DomainError } from "../../src/errors.ts";
+import { TextSpool } from "../../src/events/spool.ts";
 import type { RaceEvent } from "../../src/events/types.ts";
 import { databaseForFile } from "../helpers/db.ts";
 import { origin } from "../helpers/events.ts";
@@ -29,6 +30,18 @@ test("a block holds lines with tabs, backslashes and empty text, and closes at i
   let closed = 0;
   for (let i = 1; i <= BLOCK_LINES * 2; i++) if (b.add({ line: i, text: "x" })) closed++;
   expect(closed).toBe(2);
+});
+
+test("the spool gives back what was appended, in pieces cut after a newline, never inside a character", () => {
+  const spool = new TextSpool();
+  const lines = Array.from({ length: 5000 }, (_, i) => `${i}\tkworker/u8:3-«ü»-€ ${"x".repeat(i % 97)}\n`);
+  for (const l of lines) spool.append(l);
+  const pieces = [...spool.pieces(4096)];
+  expect(pieces.length).toBeGreaterThan(10);
+  for (const p of pieces) expect(p.endsWith("\n")).toBe(true);
+  expect(pieces.join("")).toBe(lines.join(""));
+  spool.close();
+  expect([...new TextSpool().pieces()]).toEqual([]);
 });
 
 test("imported with their events, read back per event; a fork reads its base's, and keeps them when the base is deleted", async () => {
