@@ -54,7 +54,7 @@ function event(i: number): RaceEvent {
     case 3:
     case 4:
     case 5:
-      return { type: "bg_alloc", data: { bytenr: bg, start: bg + BigInt(i % 4096) * 16384n, len: 16384n }, origin, chain: null };
+      return { type: "bg_alloc", data: { bytenr: bg, start: bg + BigInt(i % 4096) * 16384n, len: 16384n, flags: 1 }, origin, chain: null };
     default:
       return { type: "eb_write", data: { bytenr: bg + BigInt(i % 4096) * 16384n, len: 16384n }, origin, chain: null };
   }

@@ -14,9 +14,11 @@
  *   2. `importFile` of the sparse log end to end (MB/s, lines/s);
  *   3. on the dense log: a raw COPY of as many rows as it has events, the
  *      `importFile` end to end (one read: hash, parse, COPY in one
- *      transaction), the store's part alone (the parsed events through
- *      `importTrace`: validation + COPY), a raw COPY again; ratios to the two
- *      raw COPYs' rate (one before, one after: a machine getting busier shows);
+ *      transaction; the text of the lines that made events stored too), the
+ *      same without those source lines (what storing them costs), the
+ *      store's part alone (the parsed events through `importTrace`:
+ *      validation + COPY), a raw COPY again; ratios to the two raw COPYs'
+ *      rate (one before, one after: a machine getting busier shows);
  *   4. the import of a 1 GB log (12M sparse lines; --big-lines N, 0 to skip)
  *      in a child process whose heap is capped at 128 MB: peak RSS (target < 300 MB).
  *
@@ -30,7 +32,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from "node:fs";
+import { createReadStream, mkdtempSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { once } from "node:events";
@@ -44,6 +46,7 @@ import { importFile } from "../src/ftrace/import.ts";
 import { TraceImporter } from "../src/ftrace/importer.ts";
 import { loadMapTable } from "../src/ftrace/map-load.ts";
 import { LineSplitter } from "../src/ftrace/splitter.ts";
+import { FSID, tracepointLog, writeLog } from "../test/helpers/logs.ts";
 import { rng } from "../test/helpers/random.ts";
 
 const { values } = parseArgs({
@@ -59,7 +62,6 @@ const { values } = parseArgs({
 });
 const LINES = Number(values.lines);
 const DENSE_LINES = Number(values["dense-lines"]);
-const FSID = "8f11b857-6dc8-4e65-917e-0118b0a1a4d3";
 
 // --- a deterministic log generator ------------------------------------------------------
 
@@ -148,98 +150,6 @@ function* graphLog(lines: number, seed = 1): Generator<string> {
       bg += 268435456n;
     }
   }
-}
-
-/** `comm-pid [cpu] flags secs.usecs: ` as a 6.1 kernel prints it (`%16s-%-7d [%03d] %s %5lu.%06lu: `). */
-function nopPrefix(comm: string, pid: number, cpu: number, ns: bigint, flags = "....."): string {
-  const us = ns / 1000n;
-  const secs = (us / 1_000_000n).toString().padStart(5);
-  return `${comm.padStart(16)}-${String(pid).padEnd(7)} [${String(cpu).padStart(3, "0")}] ${flags} ${secs}.${(us % 1_000_000n).toString().padStart(6, "0")}: `;
-}
-
-/**
- * Yields a `nop`-tracer log of btrfs tracepoints (kernel 6.1 format, as in
- * ../shared/traces/balance-events.trace) where most lines map to events:
- * about 78% extent reservations (bg_alloc), 6% commits (commit_done), 12%
- * tracepoints that map to nothing, and every ~1000 lines a balance step (a
- * new chunk and its block group; an old one relocated and removed) or a
- * cleaner skip — creation, relocation and deletion chains.
- */
-function* tracepointLog(lines: number, seed = 2): Generator<string> {
-  const r = rng(seed);
-  yield "# tracer: nop";
-  yield "#";
-  yield `# entries-in-buffer/entries-written: ${lines - 12}/${lines - 12}   #P:2`;
-  yield "#";
-  yield "#                                _-----=> irqs-off/BH-disabled";
-  yield "#                               / _----=> need-resched";
-  yield "#                              | / _---=> hardirq/softirq";
-  yield "#                              || / _--=> preempt-depth";
-  yield "#                              ||| / _-=> migrate-disable";
-  yield "#                              |||| /     delay";
-  yield "#           TASK-PID     CPU#  |||||  TIMESTAMP  FUNCTION";
-  yield "#              | |         |   |||||     |         |";
-  const SIZE = 268435456n;
-  const live: bigint[] = [30408704n, 298844160n, 567279616n, 835715072n];
-  let nextBg = 1104150528n;
-  let start = 30441472n;
-  let gen = 7;
-  let ns = 13_703_574_000n;
-  let writerPid = 210;
-  let balancePid = 221;
-  let n = 12;
-  while (n < lines) {
-    ns += BigInt(1000 + Math.floor(r() * 20_000));
-    const x = r();
-    if (x < 0.001 && n + 4 <= lines) {
-      // a balance step: a new chunk and its block group, then an old one relocated away
-      const cpu = r() < 0.5 ? 0 : 1;
-      const bg = nextBg;
-      nextBg += SIZE;
-      const old = live.shift()!;
-      live.push(bg);
-      yield `${nopPrefix("btrfs", balancePid, cpu, ns)}btrfs_chunk_alloc: ${FSID}: root=3(CHUNK_TREE) offset=${bg} size=${SIZE} num_stripes=1 sub_stripes=1 type=DATA`;
-      yield `${nopPrefix("btrfs", balancePid, cpu, ns + 60_000n)}btrfs_add_block_group: ${FSID}: block_group offset=${bg} size=${SIZE} flags=1(DATA) bytes_used=0 bytes_super=0 create=1`;
-      yield `${nopPrefix("btrfs", balancePid, cpu, ns + 900_000n)}btrfs_chunk_free: ${FSID}: root=3(CHUNK_TREE) offset=${old} size=${SIZE} num_stripes=1 sub_stripes=1 type=DATA`;
-      yield `${nopPrefix("btrfs", balancePid, cpu, ns + 900_100n)}btrfs_remove_block_group: ${FSID}: bg bytenr=${old} len=${SIZE} used=0 flags=1(DATA)`;
-      ns += 1_000_000n;
-      balancePid++;
-      n += 4;
-    } else if (x < 0.0015) {
-      const bg = live[Math.floor(r() * live.length)]!;
-      yield `${nopPrefix("btrfs-cleaner", 206, 1, ns, "...2.")}btrfs_skip_unused_block_group: ${FSID}: bg bytenr=${bg} len=${SIZE} used=0 flags=1(DATA)`;
-      n++;
-    } else if (x < 0.06) {
-      yield `${nopPrefix("btrfs-transacti", 207, 1, ns)}btrfs_transaction_commit: ${FSID}: root=1(ROOT_TREE) gen=${gen++}`;
-      n++;
-    } else if (x < 0.18) {
-      const cpu = r() < 0.5 ? 0 : 1;
-      yield `${nopPrefix("dd", writerPid, cpu, ns, "...1.")}btrfs_space_reservation: ${FSID}: space_info: 4 reserve ${16384 * (1 + Math.floor(r() * 80))}`;
-      n++;
-    } else {
-      const cpu = r() < 0.5 ? 0 : 1;
-      const bg = live[Math.floor(r() * live.length)]!;
-      start += 16384n;
-      if (r() < 0.01) writerPid++;
-      const comm = r() < 0.8 ? "dd" : "kworker/u4:1";
-      yield `${nopPrefix(comm, comm === "dd" ? writerPid : 25, cpu, ns)}btrfs_reserve_extent: ${FSID}: root=2(EXTENT_TREE) block_group=${bg} flags=1(DATA) start=${start} len=16384`;
-      n++;
-    }
-  }
-}
-
-async function writeLog(file: string, log: Iterable<string>): Promise<void> {
-  const out = createWriteStream(file);
-  let buf = "";
-  for (const l of log) {
-    buf += l + "\n";
-    if (buf.length > 1 << 20) {
-      if (!out.write(buf)) await once(out, "drain");
-      buf = "";
-    }
-  }
-  out.end(buf);
-  await once(out, "finish");
 }
 
 // --- measurements ---------------------------------------------------------------------------
@@ -434,6 +344,9 @@ async function main(): Promise<void> {
       cleanup.push(id.trace.id);
       if (id.trace.version !== events) throw new Error(`dense import stored ${id.trace.version} events, parse made ${events}`);
       console.log(`dense import (end to end): ${(mb(denseSize) / id.secs).toFixed(1)} MB/s, events ${rate(events, id)}`);
+      const bare = await timed(() => importFile(store, denseFile, { table, name: `bench-dense-bare-${Date.now()}`, sourceLines: false }));
+      cleanup.push(bare.trace.id);
+      console.log(`dense import without source lines: ${(mb(denseSize) / bare.secs).toFixed(1)} MB/s, events ${rate(events, bare)}`);
       // The store's part alone: the same events, parsed beforehand (and held meanwhile), through importTrace (validation + COPY).
       let parsed = (await parseOnly(createReadStream(denseFile, { highWaterMark: 256 * 1024 }), events)).kept;
       const st = await timed(() =>
@@ -452,6 +365,7 @@ async function main(): Promise<void> {
       const copyRate = (2 * events) / (raw1.secs + raw2.secs);
       console.log(`raw COPY, both runs: ${fmt(copyRate)} rows/s`);
       console.log(`ratio dense import end to end / raw COPY: ${(events / id.secs / copyRate).toFixed(2)}   (target ≥ 0.8)`);
+      console.log(`ratio dense import without source lines / raw COPY: ${(events / bare.secs / copyRate).toFixed(2)}; with them / without: ${(bare.secs / id.secs).toFixed(2)}`);
       console.log(`ratio store importTrace / raw COPY:       ${(events / st.secs / copyRate).toFixed(2)}`);
       console.log(
         `ratio sparse import end to end / raw COPY (events/s, ${((100 * ps.events) / ps.lines).toFixed(1)}% of lines are events): ${(is.trace.version / is.secs / copyRate).toFixed(2)}`,

@@ -33,9 +33,15 @@ export function parseU64(v: string | number): bigint | null {
 
 const bytenr = bytes.nullable();
 const optBytes = bytes.nullable().default(null);
-const int = z.number().int().nonnegative();
+/** A count, id or flag word: a non-negative safe integer. */
+export const int = z.number().int().nonnegative();
 /** A task's pid; negative for a per-CPU task without a pid of its own (DOMAIN.md §6.1: a CPU's unknown task, −(1+N)). */
 const pid = z.number().int().min(-(2 ** 31));
+/**
+ * A field added after events were stored (the block group `flags` and chunk `type`
+ * some tracepoints print, issue 14): absent in older rows and payloads, it reads null.
+ */
+const optInt = int.nullable().default(null);
 const empty = z.object({}).strict();
 const stripe = z.object({ devid: int, physical: bytes }).strict();
 
@@ -51,7 +57,7 @@ export interface EventTypeEntry<T extends EventType> {
 /** Payload schemas and docs. `satisfies` makes a missing or extra type a compile error. */
 export const EVENT_CATALOG = {
   unused_bg_check: {
-    schema: z.object({ bytenr, outcome: z.enum(["proceed", "skip"]).default("proceed"), used: optBytes }).strict(),
+    schema: z.object({ bytenr, outcome: z.enum(["proceed", "skip"]).default("proceed"), used: optBytes, flags: optInt }).strict(),
     doc: "btrfs_delete_unused_bgs: the cleaner checks whether block group bytenr is unused (recorded outcome)",
   },
   set_ro: {
@@ -68,9 +74,9 @@ export const EVENT_CATALOG = {
     schema: z.object({ bytenr }).strict(),
     doc: "btrfs_remove_chunk: needs the chunk's extent map (ASSERT in volumes.c otherwise); deletes dev extents",
   },
-  chunk_free: { schema: z.object({ bytenr, len: optBytes }).strict(), doc: "btrfs_chunk_free tracepoint: chunk item deleted" },
+  chunk_free: { schema: z.object({ bytenr, len: optBytes, type: optInt }).strict(), doc: "btrfs_chunk_free tracepoint: chunk item deleted" },
   remove_block_group: {
-    schema: z.object({ bytenr }).strict(),
+    schema: z.object({ bytenr, flags: optInt }).strict(),
     doc: "btrfs_remove_block_group: block group leaves the cache tree; its extent map is dropped",
   },
   trim_bg: { schema: z.object({ bytenr }).strict(), doc: "btrfs_trim_block_group: fstrim starts trimming a block group" },
@@ -92,8 +98,8 @@ export const EVENT_CATALOG = {
   },
   bg_items_insert: { schema: empty, doc: "btrfs_create_pending_block_groups: phase 2, items of the task's new block groups inserted" },
   bg_alloc: {
-    schema: z.object({ bytenr, start: optBytes, len: optBytes }).strict(),
-    doc: "btrfs_reserve_extent tracepoint: an extent reserved in the block group, which becomes dirty",
+    schema: z.object({ bytenr, start: optBytes, len: optBytes, flags: optInt }).strict(),
+    doc: "btrfs_reserve_extent tracepoint: an extent reserved in the block group, which becomes dirty (flags: its type and profile, when printed)",
   },
   commit_start: { schema: empty, doc: "btrfs_commit_transaction starts" },
   writeout_early: { schema: empty, doc: "btrfs_start_dirty_block_groups: non-critical cache writeout" },

@@ -7,7 +7,7 @@
  * bigints, so what is read back equals what was written.
  */
 import type { z } from "zod";
-import { bytes, CHAIN_KINDS, decodeEvent, EVENT_CATALOG, EventValidationError, isEventType, type EventTypeEntry } from "./catalog.ts";
+import { bytes, CHAIN_KINDS, decodeEvent, EVENT_CATALOG, EventValidationError, int, isEventType, type EventTypeEntry } from "./catalog.ts";
 import type { ChainKind, ChainRef, EventOrigin, EventType, RaceEvent, StoredEvent } from "./types.ts";
 
 const INT4_MAX = 2 ** 31 - 1;
@@ -166,6 +166,8 @@ function fieldCheck(field: z.ZodType): (v: unknown) => boolean {
     } else break;
   }
   if (inner === bytes) return nullable ? (v) => v === null || isU64(v) : isU64;
+  // The catalog's `int` (flags, gen, devid…): a non-negative safe integer, checked without the schema.
+  if (inner === int) return nullable ? (v) => v === null || isCount(v) : (v) => isCount(v);
   return (v) => {
     if (typeof v === "object" && v !== null) return false;
     const r = field.safeParse(v);

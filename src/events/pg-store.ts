@@ -16,8 +16,12 @@ import { from as copyFrom } from "pg-copy-streams";
 import { DomainError } from "../errors.ts";
 import { databaseError, inTransaction } from "../db/transaction.ts";
 import { bigintReplacer, EventValidationError } from "./catalog.ts";
-import { COPY_COLUMNS, copyLine, eventToRow, rowToEvent, type EventRow, type StoredRow } from "./codec.ts";
-import type { EventStore, ExpectedVersion, ImportTransaction, NewTrace, SnapshotStore, TraceInfo, VerdictStore } from "./store.ts";
+import { COPY_COLUMNS, copyLine, copyText, eventToRow, rowToEvent, type EventRow, type StoredRow } from "./codec.ts";
+import * as sql from "./pg-query.ts";
+import type { EventQuery, LaneKey, TraceOverview, WindowOptions } from "./query.ts";
+import { blockLines, SourceBlockBuilder, sourceLineProblem, type SourceBlock, type SourceLine } from "./source-lines.ts";
+import { TextSpool } from "./spool.ts";
+import type { EventStore, ExpectedVersion, ImportBatch, ImportTransaction, NewTrace, SnapshotStore, TraceInfo, VerdictStore } from "./store.ts";
 import type { RaceEvent, StoredEvent } from "./types.ts";
 import { openDatabase, type Database, type OpenOptions } from "../db/connection.ts";
 import type { Trace as TraceRow } from "../generated/prisma/client.ts";
@@ -39,6 +43,10 @@ export function copyRowsPerStatement(db: Pick<Database, "kind">): number {
 }
 /** Bytes of COPY text collected before a write to the stream. */
 const COPY_WRITE_BYTES = 256 * 1024;
+/** Bytes of spooled source lines per COPY statement on the embedded database (which holds a COPY whole). */
+const EMBEDDED_SOURCE_COPY_BYTES = 8 << 20;
+/** Bytes of spooled source lines read and sent at a time (bounded memory: the import of a 1 GB log keeps under 300 MB). */
+const SOURCE_PIECE_BYTES = 1 << 20;
 /** Snapshot rows per INSERT (two parameters each). */
 const SNAPSHOTS_PER_INSERT = 100;
 /** Events per page when reading. */
@@ -100,8 +108,12 @@ function validateNewTrace(t: NewTrace): void {
   }
 }
 
+/** Overviews kept (by trace id and version), least recently used first out. */
+const OVERVIEWS_KEPT = 8;
+
 export class PgEventStore implements EventStore, SnapshotStore, VerdictStore {
   private closed = false;
+  private readonly overviews = new Map<string, Promise<TraceOverview>>();
 
   /** `ownsDatabase`: close() also closes the database (as `openStore` does). */
   constructor(
@@ -200,6 +212,16 @@ export class PgEventStore implements EventStore, SnapshotStore, VerdictStore {
         await client.query(
           `INSERT INTO events (${COPY_COLUMNS})
            SELECT $2, ${COPY_COLUMNS.replace("trace_id, ", "")} FROM events WHERE trace_id = $1 AND seq > $3 AND seq <= $4 ORDER BY seq`,
+          [id, fork.id, own, fork.base_seq],
+        );
+        // The source lines of those events go with them: the blocks of their lines (recorded order is
+        // line order, so a range), for those events only (max_seq): the fork's own events are not theirs.
+        await client.query(
+          `INSERT INTO source_lines (trace_id, first_line, last_line, text, max_seq)
+           SELECT $2, s.first_line, s.last_line, s.text, LEAST(s.max_seq, $4)
+             FROM source_lines s, (SELECT min(line) AS lo, max(line) AS hi FROM events WHERE trace_id = $1 AND seq > $3 AND seq <= $4) r
+            WHERE s.trace_id = $1 AND s.last_line >= r.lo AND s.first_line <= r.hi
+           ON CONFLICT DO NOTHING`,
           [id, fork.id, own, fork.base_seq],
         );
         await client.query("UPDATE traces SET base_id = $2, base_seq = $3 WHERE id = $1", [fork.id, trace.base_id, trace.base_id ? own : null]);
@@ -349,9 +371,93 @@ export class PgEventStore implements EventStore, SnapshotStore, VerdictStore {
     return parts.reverse();
   }
 
+  // --- windows and overviews (the timeline of a real-size log) ------------------------
+
+  async findEvents(traceId: string, q: EventQuery | null, window: WindowOptions): Promise<StoredEvent[]> {
+    if (!isUuid(traceId)) return [];
+    const rows = await sql.findRows(this.pool, await this.parts(traceId), q, window);
+    return rows.map((r) => decodeStored(traceId, r));
+  }
+
+  async countEvents(traceId: string, q: EventQuery | null): Promise<number> {
+    return isUuid(traceId) ? sql.countRows(this.pool, await this.parts(traceId), q) : 0;
+  }
+
+  async matchRanks(traceId: string, q: EventQuery | null, seqs: readonly number[]): Promise<number[]> {
+    return isUuid(traceId) ? sql.ranks(this.pool, await this.parts(traceId), q, seqs) : seqs.map(() => 0);
+  }
+
+  async overview(traceId: string): Promise<TraceOverview> {
+    const trace = await this.getTrace(traceId);
+    if (!trace) throw new DomainError("NOT_FOUND", `trace ${traceId} not found`);
+    const key = `${trace.id}@${trace.version}`;
+    let found = this.overviews.get(key);
+    if (found) this.overviews.delete(key);
+    else found = this.parts(trace.id).then((parts) => sql.overview(this.pool, parts));
+    this.overviews.set(key, found);
+    for (const old of this.overviews.keys()) {
+      if (this.overviews.size <= OVERVIEWS_KEPT) break;
+      this.overviews.delete(old);
+    }
+    try {
+      return await found;
+    } catch (err) {
+      this.overviews.delete(key);
+      throw err;
+    }
+  }
+
+  async seqAtTime(traceId: string, ts: bigint): Promise<number | null> {
+    const trace = await this.getTrace(traceId);
+    if (!trace || trace.version === 0) return null;
+    return sql.seqAtTime(this.pool, await this.parts(trace.id), ts, 1, trace.version);
+  }
+
+  async density(traceId: string, q: EventQuery | null, fromTs: bigint, toTs: bigint, buckets: number, lane: LaneKey): Promise<{ lane: string; counts: number[] }[]> {
+    const trace = await this.getTrace(traceId);
+    if (!trace || trace.version === 0 || toTs <= fromTs) return [];
+    const parts = await this.parts(trace.id);
+    const fromSeq = await sql.seqAtTime(this.pool, parts, fromTs, 1, trace.version);
+    if (fromSeq === null) return [];
+    const after = await sql.seqAtTime(this.pool, parts, toTs, fromSeq, trace.version);
+    const toSeq = after === null ? trace.version : after;
+    return sql.density(this.pool, parts, q, { fromTs, toTs, fromSeq, toSeq }, buckets, lane);
+  }
+
+  async sourceLines(traceId: string, events: readonly { readonly seq: number; readonly line: number | null }[]): Promise<Map<number, SourceLine>> {
+    const out = new Map<number, SourceLine>();
+    const withLine = events.filter((e) => e.line !== null);
+    if (!isUuid(traceId) || withLine.length === 0) return out;
+    // Each event's line is in the source of the trace part that stores the event (a fork shares its base's).
+    for (const part of await this.parts(traceId)) {
+      const mine = withLine.filter((e) => e.seq >= part.from && e.seq <= part.to);
+      if (mine.length === 0) continue;
+      const lines = [...new Set(mine.map((e) => e.line!))];
+      // Only the blocks holding a wanted line: the last block starting at or before it.
+      const { rows } = await this.pool.query<{ text: string; max_seq: number | null }>(
+        `SELECT DISTINCT ON (b.first_line) b.text, b.max_seq
+           FROM unnest($2::int[]) AS l(line)
+           CROSS JOIN LATERAL (
+             SELECT first_line, last_line, text, max_seq FROM source_lines
+              WHERE trace_id = $1 AND first_line <= l.line ORDER BY first_line DESC LIMIT 1
+           ) b
+          WHERE b.last_line >= l.line`,
+        [part.traceId, lines],
+      );
+      const wanted = new Set(lines);
+      const texts = new Map<number, { text: string; maxSeq: number | null }>();
+      for (const r of rows) for (const [line, text] of blockLines(r.text, wanted)) texts.set(line, { text, maxSeq: r.max_seq });
+      for (const e of mine) {
+        const t = texts.get(e.line!);
+        if (t !== undefined && (t.maxSeq === null || e.seq <= t.maxSeq)) out.set(e.seq, { line: e.line!, text: t.text });
+      }
+    }
+    return out;
+  }
+
   async importTrace(
     trace: NewTrace,
-    batches: AsyncIterable<readonly RaceEvent[]> | Iterable<readonly RaceEvent[]>,
+    batches: AsyncIterable<readonly RaceEvent[] | ImportBatch> | Iterable<readonly RaceEvent[] | ImportBatch>,
     beforeCommit?: (tx: ImportTransaction) => Promise<void>,
   ): Promise<TraceInfo> {
     validateNewTrace(trace);
@@ -372,9 +478,10 @@ export class PgEventStore implements EventStore, SnapshotStore, VerdictStore {
       );
       const copy = new CopyWriter(client, id, copyRowsPerStatement(this.db));
       try {
-        for await (const batch of batches) {
+        for await (const item of batches) {
+          const batch: unknown = Array.isArray(item) ? item : (item as ImportBatch | null)?.events;
           if (!Array.isArray(batch)) throw new DomainError("BAD_USER_INPUT", `import batch ${copy.count}: expected an array of events`);
-          for (const event of batch) {
+          for (const event of batch as readonly RaceEvent[]) {
             let row: EventRow;
             try {
               row = eventToRow(event);
@@ -385,6 +492,12 @@ export class PgEventStore implements EventStore, SnapshotStore, VerdictStore {
             }
             const writing = copy.write(row);
             if (writing) await writing;
+          }
+          const lines = Array.isArray(item) ? undefined : (item as ImportBatch).sourceLines;
+          for (const l of lines ?? []) {
+            const problem = sourceLineProblem(l, copy.lastSourceLine);
+            if (problem) throw new DomainError("BAD_USER_INPUT", `${trace.source.file ?? "import"}: source line: ${problem}`);
+            copy.writeSourceLine(l);
           }
         }
         await copy.end();
@@ -542,6 +655,11 @@ async function insertRows(client: pg.PoolClient, traceId: string, firstSeq: numb
  */
 class CopyWriter {
   count = 0;
+  /** The last source line written (they come ascending). */
+  lastSourceLine = 0;
+  private readonly blocks = new SourceBlockBuilder(copyText);
+  /** COPY lines of completed source-line blocks, written after the events (`end`). */
+  private sources: TextSpool | null = null;
   private stream: ReturnType<typeof copyFrom> | null = null;
   private inStatement = 0;
   private buffer = "";
@@ -564,12 +682,60 @@ class CopyWriter {
     return undefined;
   }
 
+  /**
+   * Adds a source line (ascending). Its block goes to a spool, written after
+   * the events: ending the events' COPY for it (one connection, one COPY at
+   * a time) would stall the import, holding it would take memory.
+   */
+  writeSourceLine(l: SourceLine): void {
+    if (this.failure) throw this.failure;
+    this.lastSourceLine = l.line;
+    const block = this.blocks.add(l);
+    if (block) this.addBlock(block);
+  }
+
+  /** Ends the events' COPY, then writes the source lines, all in the caller's transaction. */
   async end(): Promise<void> {
+    const rest = this.blocks.take();
+    if (rest) this.addBlock(rest);
     await this.finishStatement();
+    await this.writeSources();
+  }
+
+  private addBlock(b: SourceBlock): void {
+    // The block's text comes escaped for COPY (SourceBlockBuilder with copyText).
+    (this.sources ??= new TextSpool()).append(`${this.traceId}\t${b.firstLine}\t${b.lastLine}\t${b.text}\n`);
+  }
+
+  /** The spooled source-line blocks: one COPY on a server, statements of a few MB on the embedded database. */
+  private async writeSources(): Promise<void> {
+    const spool = this.sources;
+    if (!spool) return;
+    try {
+      const copy = async (pieces: Iterable<string>) => {
+        const stream = this.client.query(copyFrom("COPY source_lines (trace_id, first_line, last_line, text) FROM STDIN"));
+        await new Promise<void>((resolve, reject) => {
+          stream.once("finish", resolve);
+          stream.once("error", reject);
+          (async () => {
+            for (const piece of pieces) if (!stream.write(piece)) await new Promise((r) => stream.once("drain", r));
+            stream.end();
+          })().catch(reject);
+        });
+      };
+      if (Number.isFinite(this.rowsPerStatement)) {
+        for (const piece of spool.pieces(EMBEDDED_SOURCE_COPY_BYTES)) await copy([piece]);
+      } else await copy(spool.pieces(SOURCE_PIECE_BYTES));
+    } finally {
+      spool.close();
+      this.sources = null;
+    }
   }
 
   /** Gives up: the caller discards the connection, which ends the COPY and the transaction. */
   abandon(): void {
+    this.sources?.close();
+    this.sources = null;
     this.stream?.removeAllListeners();
     this.stream?.on("error", () => {});
     this.stream = null;
@@ -606,18 +772,20 @@ class CopyWriter {
     if (this.failure) throw this.failure;
   }
 
+  /** Ends the events' COPY statement, if one is open. */
   private async finishStatement(): Promise<void> {
     await this.flush();
     const stream = this.stream;
     this.inStatement = 0;
-    if (!stream) return;
-    this.stream = null;
-    await new Promise<void>((resolve, reject) => {
-      if (this.failure) return reject(this.failure);
-      stream.once("finish", resolve);
-      stream.once("error", reject);
-      stream.end();
-    });
+    if (stream) {
+      this.stream = null;
+      await new Promise<void>((resolve, reject) => {
+        if (this.failure) return reject(this.failure);
+        stream.once("finish", resolve);
+        stream.once("error", reject);
+        stream.end();
+      });
+    }
   }
 }
 

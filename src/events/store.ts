@@ -2,6 +2,8 @@
  * The event store interface: one stream per trace. The PostgreSQL adapter
  * (`pg-store.ts`) implements it; the replay and the resolvers only see this.
  */
+import type { EventQuery, LaneKey, TraceOverview, WindowOptions } from "./query.ts";
+import type { SourceLine } from "./source-lines.ts";
 import type { RaceEvent, StoredEvent } from "./types.ts";
 
 export interface TraceSource {
@@ -51,6 +53,15 @@ export interface ImportTransaction {
   traceWithHash(hash: string): Promise<{ readonly id: string; readonly name: string } | null>;
 }
 
+/**
+ * A batch of an import: events, and the text of the lines that made them
+ * (ascending, each line once; lines of later batches come after).
+ */
+export interface ImportBatch {
+  readonly events: readonly RaceEvent[];
+  readonly sourceLines?: readonly SourceLine[];
+}
+
 /** `expectedVersion`: the caller's view of the stream length; `"any"` skips the check. */
 export type ExpectedVersion = number | "any";
 
@@ -79,15 +90,35 @@ export interface EventStore {
   /** Events with from <= seq <= to (inclusive, 1-based), in order. */
   read(traceId: string, range?: { from?: number; to?: number }): Promise<StoredEvent[]>;
   /**
+   * The stored source line of each given event (by seq), when its import
+   * stored one: the text of the line (`origin.line`) that made it. A fork's
+   * shared events have their base's lines; its own (appended) have none.
+   */
+  sourceLines(traceId: string, events: readonly { readonly seq: number; readonly line: number | null }[]): Promise<Map<number, SourceLine>>;
+  /** Windows of the events `q` keeps (null: all), for a timeline that never reads a whole trace. */
+  findEvents(traceId: string, q: EventQuery | null, window: WindowOptions): Promise<StoredEvent[]>;
+  /** How many events `q` keeps. */
+  countEvents(traceId: string, q: EventQuery | null): Promise<number>;
+  /** For each seq, how many events `q` keeps with a seq at or before it. */
+  matchRanks(traceId: string, q: EventQuery | null, seqs: readonly number[]): Promise<number[]>;
+  /** Tasks, CPUs, event types, block groups and time span of a trace (one scan; kept per trace version). */
+  overview(traceId: string): Promise<TraceOverview>;
+  /** The first event with a timestamp at or after `ts` (ns), or null. */
+  seqAtTime(traceId: string, ts: bigint): Promise<number | null>;
+  /** Events `q` keeps per lane (task pid or CPU) in `buckets` equal slices of [fromTs, toTs). */
+  density(traceId: string, q: EventQuery | null, fromTs: bigint, toTs: bigint, buckets: number, lane: LaneKey): Promise<{ lane: string; counts: number[] }[]>;
+  /**
    * Creates a trace and streams its events in with COPY, in one transaction:
    * either the whole trace is stored or nothing is (crash-safe import).
    * `meta` and `source.hash` are stored as they are once the events are in
    * (an importer may fill them on the way). `beforeCommit` runs then, inside
-   * the transaction: if it throws, nothing is stored.
+   * the transaction: if it throws, nothing is stored. Batches may carry the
+   * source lines of their events (`ImportBatch`): stored in the same
+   * transaction, with COPY too.
    */
   importTrace(
     trace: NewTrace,
-    events: AsyncIterable<readonly RaceEvent[]>,
+    events: AsyncIterable<readonly RaceEvent[] | ImportBatch>,
     beforeCommit?: (tx: ImportTransaction) => Promise<void>,
   ): Promise<TraceInfo>;
   close(): Promise<void>;

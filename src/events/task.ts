@@ -14,3 +14,8 @@ export function taskName(pid: number, comm: string | null): string {
 export function isUnknownTask(pid: number, comm: string | null): boolean {
   return pid < 0 && (comm === null || comm === `cpu${-pid - 1}`);
 }
+
+/** The kernel's idle task of a CPU (`swapper/N`, printed with pid 0): never a btrfs actor. */
+export function isIdleTask(comm: string | null): boolean {
+  return comm !== null && /^swapper(\/\d+)?$/.test(comm);
+}

@@ -22,8 +22,10 @@ export interface Stripe {
 
 /** Payload of each event type, keyed by type. */
 export interface EventDataByType {
+  // Optional fields (`flags?`) came after events were stored (issue 14): the
+  // catalog reads them as null when absent, events made in code may leave them out.
   /** Cleaner decides whether to delete an unused bg; `outcome` as recorded. */
-  unused_bg_check: { bytenr: Bytenr; outcome: "proceed" | "skip"; used: Bytes | null };
+  unused_bg_check: { bytenr: Bytenr; outcome: "proceed" | "skip"; used: Bytes | null; flags?: number | null };
   /** `ro += 1`; with `flag` (4.1-era names) `ro = 1`. */
   set_ro: { bytenr: Bytenr; flag: boolean };
   /** `ro -= 1`; with `flag` (4.1-era `btrfs_set_block_group_rw`) `ro = 0`. */
@@ -31,8 +33,10 @@ export interface EventDataByType {
   relocate_chunk: { bytenr: Bytenr };
   relocate_bg: { bytenr: Bytenr };
   remove_chunk: { bytenr: Bytenr };
-  chunk_free: { bytenr: Bytenr; len: Bytes | null };
-  remove_block_group: { bytenr: Bytenr };
+  /** `type`: the chunk's block group flags, when printed (`type=DATA`). */
+  chunk_free: { bytenr: Bytenr; len: Bytes | null; type?: number | null };
+  /** `flags`: when the tracepoint prints them (5.x+). */
+  remove_block_group: { bytenr: Bytenr; flags?: number | null };
   trim_bg: { bytenr: Bytenr };
   trim_bg_end: { bytenr: Bytenr };
   discard_start: { bytenr: Bytenr; len: Bytes | null; devid: number | null; physical: Bytes | null };
@@ -41,7 +45,8 @@ export interface EventDataByType {
   chunk_alloc: { bytenr: Bytenr; len: Bytes | null; type: number | null; stripes: readonly Stripe[] | null };
   bg_create: { bytenr: Bytenr; len: Bytes | null; flags: number | null };
   bg_items_insert: Record<string, never>;
-  bg_alloc: { bytenr: Bytenr; start: Bytes | null; len: Bytes | null };
+  /** `flags`: the block group's type and profile when the line prints them (`flags=20(METADATA|RAID1)`). */
+  bg_alloc: { bytenr: Bytenr; start: Bytes | null; len: Bytes | null; flags?: number | null };
   commit_start: Record<string, never>;
   writeout_early: Record<string, never>;
   writeout_critical: Record<string, never>;
@@ -115,4 +120,18 @@ export type BlockGroupFlagName = keyof typeof BLOCK_GROUP_FLAGS;
 
 export function flagNames(flags: number): BlockGroupFlagName[] {
   return (Object.keys(BLOCK_GROUP_FLAGS) as BlockGroupFlagName[]).filter((n) => (flags & BLOCK_GROUP_FLAGS[n]) !== 0);
+}
+
+/**
+ * Stripes of a chunk of this profile, when the profile alone says it:
+ * SINGLE 1, DUP 2 (one device), RAID1 2, RAID1C3 3, RAID1C4 4. RAID0/10/5/6
+ * spread over as many devices as the filesystem has: null.
+ */
+export function profileStripes(flags: number): number | null {
+  const F = BLOCK_GROUP_FLAGS;
+  if (flags & (F.RAID0 | F.RAID10 | F.RAID5 | F.RAID6)) return null;
+  if (flags & F.RAID1C4) return 4;
+  if (flags & F.RAID1C3) return 3;
+  if (flags & (F.RAID1 | F.DUP)) return 2;
+  return 1;
 }

@@ -9,7 +9,7 @@ import { DomainError } from "../errors.ts";
 import type { EventStore } from "../events/store.ts";
 import { flagNames, type RaceEvent } from "../events/types.ts";
 import type { Role } from "../events/binding.ts";
-import { size } from "../replay/render.ts";
+import { size } from "../events/units.ts";
 import { loadScenarioFile, SEEDS_DIR } from "../scenario/load.ts";
 import { parseScenario, type Scenario } from "../scenario/parse.ts";
 import { definitionError, type ParsedDefinition } from "./definition.ts";

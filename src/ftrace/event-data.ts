@@ -6,14 +6,14 @@
 import type { EventDataByType, EventType } from "../events/types.ts";
 
 export const EMPTY_DATA = {
-  unused_bg_check: { bytenr: null, outcome: "proceed", used: null },
+  unused_bg_check: { bytenr: null, outcome: "proceed", used: null, flags: null },
   set_ro: { bytenr: null, flag: false },
   clear_ro: { bytenr: null, flag: false },
   relocate_chunk: { bytenr: null },
   relocate_bg: { bytenr: null },
   remove_chunk: { bytenr: null },
-  chunk_free: { bytenr: null, len: null },
-  remove_block_group: { bytenr: null },
+  chunk_free: { bytenr: null, len: null, type: null },
+  remove_block_group: { bytenr: null, flags: null },
   trim_bg: { bytenr: null },
   trim_bg_end: { bytenr: null },
   discard_start: { bytenr: null, len: null, devid: null, physical: null },
@@ -21,7 +21,7 @@ export const EMPTY_DATA = {
   chunk_alloc: { bytenr: null, len: null, type: null, stripes: null },
   bg_create: { bytenr: null, len: null, flags: null },
   bg_items_insert: {},
-  bg_alloc: { bytenr: null, start: null, len: null },
+  bg_alloc: { bytenr: null, start: null, len: null, flags: null },
   commit_start: {},
   writeout_early: {},
   writeout_critical: {},

@@ -19,7 +19,8 @@
 import path from "node:path";
 import type { Readable } from "node:stream";
 import { DomainError } from "../errors.ts";
-import type { EventStore, TraceInfo, TraceOwner } from "../events/store.ts";
+import type { SourceLine } from "../events/source-lines.ts";
+import type { EventStore, ImportBatch, TraceInfo, TraceOwner } from "../events/store.ts";
 import type { RaceEvent } from "../events/types.ts";
 import type { FormatOption } from "./detect.ts";
 import { InvalidLineError, TraceImporter } from "./importer.ts";
@@ -57,6 +58,8 @@ export interface ImportOptions {
   readonly tmpRoot?: string;
   /** Who the new trace belongs to (default: nobody, made on the machine). */
   readonly owner?: TraceOwner;
+  /** Store the text of the lines that made events, each event's source line (default true; bench/import.ts measures its cost). */
+  readonly sourceLines?: boolean;
 }
 
 export interface ImportProgress {
@@ -160,6 +163,7 @@ async function importPass(
       multipleFsids,
       overflow,
       queueLimit: opts.queueLimit,
+      sourceLines: opts.sourceLines ?? true,
     });
     // The report is filled as the import goes, the hash once the content is read; the store
     // writes both (as they are then) when the events are in, before it commits.
@@ -189,8 +193,8 @@ function defaultName(src: Source): string {
 }
 
 /**
- * The events of a source in batches, in recorded order; every chunk goes
- * through `scan` before its lines are parsed. Throws DomainError
+ * The events of a source in batches, in recorded order, with the text of
+ * the lines that made them; every chunk goes through `scan` before its lines are parsed. Throws DomainError
  * INVALID_TRACE `file:line: what: text` on a malformed line, SecondFsid when
  * `scan` finds a second fsid while `multipleFsids` was not known. `onDone`
  * runs after the last batch (the store has not committed yet).
@@ -201,11 +205,12 @@ async function* eventBatches(
   scan: ContentScan,
   opts: ImportOptions & { multipleFsids: boolean },
   onDone: () => void,
-): AsyncGenerator<readonly RaceEvent[]> {
+): AsyncGenerator<ImportBatch> {
   const splitter = new LineSplitter(opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
   const batchSize = opts.batchSize ?? BATCH;
   const position: ReadPosition = { bytes: 0 };
   let batch: RaceEvent[] = [];
+  let lines: SourceLine[] = [];
   let events = 0;
   let nextProgress = PROGRESS_EVERY;
   const progress = () =>
@@ -218,6 +223,7 @@ async function* eventBatches(
       }
       const ready = importer.take();
       for (const e of ready) batch.push(e);
+      for (const l of importer.takeSourceLines()) lines.push(l);
     };
     let announced = false;
     for await (const chunk of readChunks(src, position)) {
@@ -227,12 +233,13 @@ async function* eventBatches(
       // The first (empty) batch says the format is known: the caller creates the trace then.
       if (!announced && importer.format !== null) {
         announced = true;
-        yield [];
+        yield { events: [] };
       }
       if (batch.length >= batchSize) {
         events += batch.length;
-        const out = batch;
+        const out = { events: batch, sourceLines: lines };
         batch = [];
+        lines = [];
         yield out;
       }
       if (splitter.lines >= nextProgress) {
@@ -243,8 +250,9 @@ async function* eventBatches(
     feed(splitter.end());
     importer.finish();
     for (const e of importer.take()) batch.push(e);
+    for (const l of importer.takeSourceLines()) lines.push(l);
     if (importer.format === null) throw new DomainError("INVALID_TRACE", `${src.display}: empty file (no trace lines)`);
-    if (!announced) yield [];
+    if (!announced) yield { events: [] };
   } catch (err) {
     if (err instanceof InvalidLineError) {
       throw new DomainError("INVALID_TRACE", `${src.display}:${err.line}: ${err.problem}: ${excerpt(err.text)}`, { cause: err });
@@ -252,9 +260,10 @@ async function* eventBatches(
     throw err;
   }
   events += batch.length;
-  const last = batch;
+  const last = { events: batch, sourceLines: lines };
   batch = [];
-  if (last.length > 0) yield last;
+  lines = [];
+  if (last.events.length > 0 || last.sourceLines.length > 0) yield last;
   progress();
   onDone();
 }
@@ -263,7 +272,7 @@ async function* eventBatches(
  * Runs the generator to its first yield (the format is then known) and
  * returns an iterable that replays that first batch, then the rest.
  */
-async function primed(gen: AsyncGenerator<readonly RaceEvent[]>): Promise<AsyncIterable<readonly RaceEvent[]>> {
+async function primed(gen: AsyncGenerator<ImportBatch>): Promise<AsyncIterable<ImportBatch>> {
   const first = await gen.next();
   return {
     async *[Symbol.asyncIterator]() {

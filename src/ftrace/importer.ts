@@ -5,6 +5,7 @@
  * inputs). The streaming edge is `import.ts`.
  */
 import { decodeEvent, encodeEvent } from "../events/catalog.ts";
+import type { SourceLine } from "../events/source-lines.ts";
 import type { RaceEvent } from "../events/types.ts";
 import { Binder, isFinal, type Slot, type TaskIdentity } from "./binder.ts";
 import { detectFormat, UnsupportedTracer, type Detected, type FormatOption } from "./detect.ts";
@@ -29,6 +30,8 @@ export interface ImporterOptions {
   readonly queueLimit?: number;
   /** function_graph without TASK/PID: lines a CPU may print before its first context switch names its task (default 1M). */
   readonly readAheadLines?: number;
+  /** Keep the text of each line that made an event, for `takeSourceLines` (the import stores them). */
+  readonly sourceLines?: boolean;
 }
 
 /** A line that stops the import. */
@@ -63,6 +66,8 @@ export class TraceImporter {
   private lastLine = 0;
   private nextExpiry = 0;
   private finished = false;
+  /** Lines that made events, not taken yet (when `sourceLines` is asked). */
+  private sources: SourceLine[] = [];
 
   constructor(private readonly opts: ImporterOptions) {
     this.binder = new Binder(opts.table, this.report, (s) => this.queue.push(s), { multipleFsids: opts.multipleFsids ?? false });
@@ -89,7 +94,10 @@ export class TraceImporter {
     this.report.lines = line;
     try {
       if (mayHoldNul && text.includes("\u0000")) throw new LineError("NUL byte in a text line (binary data?)");
+      const made = this.queue.pushed;
       this.line(text, line);
+      // Events made while this line was read carry its number (those made at the end of the trace have no line of their own).
+      if (this.opts.sourceLines && this.queue.pushed !== made) this.sources.push({ line, text });
       if (line >= this.nextExpiry && this.graphTasks) {
         const window = this.opts.readAheadLines ?? 1_000_000;
         this.nextExpiry = line + Math.min(window, 65_536);
@@ -115,6 +123,17 @@ export class TraceImporter {
       return;
     }
     throw new InvalidLineError(line, `line too long (${length} bytes)`, prefix);
+  }
+
+  /**
+   * The text of the lines that made events since the last call, ascending
+   * (with the `sourceLines` option; empty otherwise). A line's events may
+   * still be waiting for their subject: lines are known before events.
+   */
+  takeSourceLines(): SourceLine[] {
+    const out = this.sources;
+    this.sources = [];
+    return out;
   }
 
   /** Events that are ready, in recorded order. */
@@ -323,6 +342,8 @@ export interface Overflow {
  * may still change), so memory holds only what pending chains need.
  */
 class OutputQueue {
+  /** Entries pushed so far (the importer tells which lines made events by it). */
+  pushed = 0;
   private items: (Slot | RaceEvent | undefined)[] = [];
   private head = 0;
   /** Entries in the overflow not yet taken back. */
@@ -343,6 +364,7 @@ class OutputQueue {
   }
 
   push(item: Slot | RaceEvent): void {
+    this.pushed++;
     if (this.overflow && (this.spilled > 0 || this.items.length - this.head >= this.limit)) {
       this.spill(this.overflow, item);
       return;

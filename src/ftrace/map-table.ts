@@ -218,3 +218,19 @@ export function compileMapTable(files: readonly { source: string; json: unknown 
   for (const r of tracepoints.values()) if (r.kind === "event" && r.merge) mergeable.add(r.event);
   return { functions, tracepoints, mergeable };
 }
+
+/**
+ * The event types a traced function or tracepoint name makes (a search for
+ * `btrfs_reserve_extent` finds `bg_alloc`). Names as the log prints them,
+ * without a `[module]` suffix or clone suffix.
+ */
+export function eventTypesOfName(table: MapTable, name: string): EventType[] {
+  const out = new Set<EventType>();
+  const f = table.functions.get(name);
+  if (f?.kind === "event") out.add(f.event);
+  if (f?.kind === "end") out.add(f.end === "trim" ? "trim_bg_end" : "discard_end");
+  if (f?.exit?.event) out.add(f.exit.event);
+  const t = table.tracepoints.get(name);
+  if (t?.kind === "event") out.add(t.event);
+  return [...out];
+}

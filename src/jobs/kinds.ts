@@ -17,6 +17,7 @@ import { importFile } from "../ftrace/import.ts";
 import type { ImportReport } from "../ftrace/report.ts";
 import type { ReplayServiceX } from "../replay/service.ts";
 import { stateSteps, type AppliedStep } from "../replay/steps.ts";
+import type { RuleChange } from "../replay/changes.ts";
 import type { CheckReport, StateDiff } from "../replay/types.ts";
 import type { FsStateViewX } from "../replay/time-travel.ts";
 import { loadScenarioFile } from "../scenario/load.ts";
@@ -42,6 +43,8 @@ export interface JobPayloads {
   /** One trace under several rule sets: its events read once for those whose verdict is not stored. */
   checks: { readonly traceId: string; readonly ruleSets: readonly (readonly string[])[] };
   stateAt: { readonly traceId: string; readonly seq: number; readonly rules: readonly string[] };
+  /** What the rules changed, event by event (a replay with a timeline). */
+  changes: { readonly traceId: string; readonly rules: readonly string[] };
   diff: { readonly traceId: string; readonly from: number; readonly to: number; readonly rules: readonly string[] };
   replaySteps: { readonly traceId: string; readonly rules: readonly string[]; readonly fromSeq: number; readonly to: number };
   /** A seed name or scenario text (`scenario`), or a stored trace (`traceId`). */
@@ -62,6 +65,7 @@ export interface JobResults {
   check: CheckReport;
   checks: CheckReport[];
   stateAt: FsStateViewX;
+  changes: readonly RuleChange[];
   diff: StateDiff;
   replaySteps: AppliedStep[];
   explore: ExploreWire;
@@ -107,6 +111,7 @@ export const JOB_HANDLERS: { readonly [K in JobKind]: Handler<K> } = {
   check: (w, p) => w.replay.check(p.traceId, p.rules),
   checks: (w, p) => w.replay.checks(p.traceId, p.ruleSets),
   stateAt: (w, p) => w.replay.stateAt(p.traceId, p.seq, p.rules),
+  changes: (w, p) => w.replay.changes(p.traceId, p.rules),
   diff: (w, p) => w.replay.diff(p.traceId, p.from, p.to, p.rules),
   replaySteps: (w, p) => stateSteps(w.replay, p.traceId, p.rules, p.fromSeq, p.to),
   explore: async (w, p, budget) => {

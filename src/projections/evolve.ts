@@ -128,6 +128,27 @@ function ensureBg(s: FsState, bytenr: bigint, used?: bigint | null): FsState {
   return next;
 }
 
+/**
+ * A block group's type and profile (`flags=20(METADATA|RAID1)`) and length
+ * printed by a line fill in what the trace had not said yet (a bootstrapped
+ * block group and its extent map). No rule reads them for a chunk whose
+ * stripes are unknown, which every such chunk is: they are for people.
+ */
+function learnFlags(s: FsState, bytenr: bigint, flags: number | null, len: bigint | null = null): FsState {
+  if (flags === null && len === null) return s;
+  const k = key(bytenr);
+  let next = s;
+  const bg = next.blockGroups.get(k);
+  if (bg && ((bg.flags === null && flags !== null) || (bg.length === null && len !== null))) {
+    next = setBg(next, { ...bg, flags: bg.flags ?? flags, length: bg.length ?? len });
+  }
+  const m = next.maps.get(k);
+  if (m && ((m.type === null && flags !== null) || (m.len === null && len !== null))) {
+    next = setMap(next, { ...m, type: m.type ?? flags, len: m.len ?? len });
+  }
+  return next;
+}
+
 function bgOf(s: FsState, bytenr: bigint): BlockGroup {
   const bg = s.blockGroups.get(key(bytenr));
   if (!bg) throw new Error(`internal: block group ${hex(bytenr)} not bootstrapped`);
@@ -251,7 +272,7 @@ export function judgeDiscard(d: Discard): { effect: string | null; undecided: st
 // ---- the handler table -----------------------------------------------------
 
 const HANDLERS: { readonly [T in EventType]: Handler<T> } = {
-  unused_bg_check: (s, e) => (e.data.bytenr === null ? s : ensureBg(s, e.data.bytenr, e.data.used)),
+  unused_bg_check: (s, e) => (e.data.bytenr === null ? s : learnFlags(ensureBg(s, e.data.bytenr, e.data.used), e.data.bytenr, e.data.flags ?? null)),
 
   set_ro: (s, e) => {
     if (e.data.bytenr === null) {
@@ -323,15 +344,13 @@ const HANDLERS: { readonly [T in EventType]: Handler<T> } = {
 
   chunk_free: (s, e) => {
     if (e.data.bytenr === null) return s;
-    const next = ensureBg(s, e.data.bytenr);
-    const m = mapOf(next, e.data.bytenr);
-    return m.len === null && e.data.len !== null ? setMap(next, { ...m, len: e.data.len }) : next;
+    return learnFlags(ensureBg(s, e.data.bytenr), e.data.bytenr, e.data.type ?? null, e.data.len);
   },
 
   remove_block_group: (s, e, c) => {
     const b = e.data.bytenr;
     if (b === null) return s;
-    let next = ensureBg(s, b);
+    let next = learnFlags(ensureBg(s, b), b, e.data.flags ?? null);
     const bg = bgOf(next, b);
     if (!bg.inCacheTree) {
       violation(
@@ -601,7 +620,7 @@ const HANDLERS: { readonly [T in EventType]: Handler<T> } = {
   bg_alloc: (s, e, c) => {
     const b = e.data.bytenr;
     if (b === null) return s;
-    const next = ensureBg(s, b);
+    const next = learnFlags(ensureBg(s, b), b, e.data.flags ?? null);
     const bg = bgOf(next, b);
     if (!bg.inCacheTree) {
       violation(c, "alloc_in_removed_bg", `btrfs_reserve_extent: extent reserved in block group ${hex(b)}, which was removed at seq ${bg.removedAtSeq ?? "?"}`);

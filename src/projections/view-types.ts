@@ -44,6 +44,8 @@ export interface ExtentMapView {
   readonly inTree: boolean;
   readonly pinned: boolean;
   readonly stripes: readonly { devid: number; physical: string }[] | null;
+  /** How many stripes the chunk has: those known, else what its profile says (null: unknown). */
+  readonly stripeCount: number | null;
   readonly devRanges: readonly { devid: number; physical: string; end: string }[];
 }
 

@@ -9,7 +9,7 @@
  * what changed since the entries were last shown, plus the listing itself.
  * Views are read-only.
  */
-import { flagNames } from "../events/types.ts";
+import { flagNames, profileStripes } from "../events/types.ts";
 import type { ActorView, BlockGroupView, DevExtentView, ExtentMapView, Finding, FsStateView, StateChange } from "./view-types.ts";
 import { compareBigint } from "./serialize.ts";
 import { type Actor, type BlockGroup, type ChunkMap, type DevExtent, type FsState, lockState, visibleInCommitRoot } from "./state.ts";
@@ -65,6 +65,7 @@ const extentMapView = viewOnce(
     inTree: m.inTree,
     pinned: m.pinned,
     stripes: m.stripes === null ? null : m.stripes.map((x) => ({ devid: x.devid, physical: x.physical.toString() })),
+    stripeCount: m.stripes !== null ? m.stripes.length : m.type === null ? null : profileStripes(m.type),
     devRanges: m.devRanges.map((r) => ({ devid: r.devid, physical: r.physical.toString(), end: r.end.toString() })),
   }),
 );

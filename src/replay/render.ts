@@ -5,23 +5,18 @@
 import { taskName } from "../events/task.ts";
 import type { RaceEvent } from "../events/types.ts";
 import { flagNames } from "../events/types.ts";
+import { hex, size } from "../events/units.ts";
+import { fieldChanges } from "../projections/change-text.ts";
 import type { Note } from "../projections/evolve.ts";
 import { toView, diffViews } from "../projections/view.ts";
 import type { FsState } from "../projections/state.ts";
 import type { RuleSet } from "../rules/types.ts";
 import type { CheckReportX } from "./check.ts";
+import { entryChanges } from "./changes.ts";
 import type { TimelineEntry } from "./engine.ts";
 import type { FsStateViewX } from "./time-travel.ts";
-import type { StateDiff } from "./types.ts";
+import type { ExtentMapView, StateDiff } from "./types.ts";
 
-const hex = (v: bigint | string | null | undefined) => (v === null || v === undefined ? "?" : `0x${BigInt(v).toString(16)}`);
-
-/** 1048576 → 1M, 16384 → 16K. */
-export function size(v: bigint | null | undefined): string {
-  if (v === null || v === undefined) return "?";
-  for (const [u, n] of [["G", 1n << 30n], ["M", 1n << 20n], ["K", 1n << 10n]] as const) if (v >= n && v % n === 0n) return `${v / n}${u}`;
-  return v.toString();
-}
 
 export function renderCheck(r: CheckReportX, traceName: string): string {
   const out: string[] = [];
@@ -57,25 +52,24 @@ export function renderState(v: FsStateViewX, traceName: string): string {
   for (const n of t.newBlockGroups) out.push(`  pid ${n.pid} new_bgs (phase 2 pending): ${n.blockGroups.map(hex).join(" ")}`);
   out.push(`  block groups (${v.blockGroups.length}):`);
   for (const b of v.blockGroups) {
-    const bits = [`ro=${b.ro}`, `used=${b.used}`, `reserved=${b.reserved}`];
+    const bits = [`ro=${b.ro}`, `used=${size(b.used)}`, `reserved=${size(b.reserved)}`];
     if (b.removed) bits.push("removed");
     if (b.trimming) bits.push(`trimming=${b.trimming}`);
     if (!b.itemInserted) bits.push("item not inserted");
     if (b.dirty) bits.push("dirty");
     const hidden = b.freeSpace.filter((f) => f.hidden).length;
     if (hidden) bits.push(`${hidden} free-space entr${hidden === 1 ? "y" : "ies"} hidden`);
-    out.push(`    ${hex(b.start)} ${b.flags.join("|") || "?"} ${b.status.padEnd(8)} ${bits.join(" ")}`);
+    out.push(`    ${hex(b.start)} ${b.length !== null ? `${size(b.length)} ` : ""}${b.flags.join("|") || "type ?"} ${b.status.padEnd(8)} ${bits.join(" ")}`);
   }
   out.push(`  extent maps (${v.extentMaps.length}):`);
   for (const m of v.extentMaps) {
-    const stripes = m.stripes ? m.stripes.map((s) => `dev${s.devid}@${hex(s.physical)}`).join(",") : "stripes unknown";
-    out.push(`    ${hex(m.start)} ${m.inTree ? "in mapping_tree" : "removed"}${m.pinned ? " PINNED" : ""} ${stripes}`);
+    out.push(`    ${hex(m.start)} ${m.type.join("|") || "type ?"} ${m.inTree ? "in mapping_tree" : "removed"}${m.pinned ? " PINNED" : ""} ${stripesText(m)}`);
   }
   if (v.pinnedChunks.length) out.push(`  pinned_chunks: ${v.pinnedChunks.map(hex).join(" ")}`);
   for (const m of v.mutexes) out.push(`  ${m.name}: ${m.holder === null ? "free" : `held by pid ${m.holder}`}${m.waiters.length ? `, waiters ${m.waiters.join(", ")}` : ""}`);
   out.push(`  actors:`);
   for (const a of v.actors) {
-    const d = a.discard ? ` discarding ${a.discard.devid !== null ? `dev${a.discard.devid}@${hex(a.discard.physical)}+${a.discard.len ?? "?"}` : "?"}` : "";
+    const d = a.discard ? ` discarding ${a.discard.devid !== null ? `dev${a.discard.devid}@${hex(a.discard.physical)}+${size(a.discard.len)}` : "?"}` : "";
     out.push(`    ${taskName(a.pid, a.comm)} ${a.status}${a.blockedOn ? ` (${a.blockedOn})` : ""} phase=${a.phase}${d}`);
   }
   for (const d of v.deferred) out.push(`  deferred: pid ${d.pid} seq ${d.seqs.join(", ")}`);
@@ -83,9 +77,17 @@ export function renderState(v: FsStateViewX, traceName: string): string {
   return `${out.join("\n")}\n`;
 }
 
+/** `dev1@0x…,dev2@0x…`; `2 stripes, devices unknown` when only the profile tells; `stripes unknown`. */
+export function stripesText(m: ExtentMapView): string {
+  if (m.stripes) return m.stripes.map((s) => `dev${s.devid}@${hex(s.physical)}`).join(",");
+  if (m.stripeCount !== null) return `${m.stripeCount} stripe${m.stripeCount === 1 ? "" : "s"}, devices unknown`;
+  return "stripes unknown";
+}
+
 export function renderDiff(d: StateDiff, traceName: string, rules: string): string {
-  const out = [`${traceName} under ${rules}: seq ${d.from} → ${d.to}, ${d.changes.length} change${d.changes.length === 1 ? "" : "s"}`];
-  for (const c of d.changes) out.push(`  ${c.path}: ${JSON.stringify(c.before)} → ${JSON.stringify(c.after)}`);
+  const fields = fieldChanges(d.changes);
+  const out = [`${traceName} under ${rules}: seq ${d.from} → ${d.to}, ${fields.length} change${fields.length === 1 ? "" : "s"}`];
+  for (const c of fields) out.push(`  ${c.path}: ${c.before} → ${c.after}`);
   return `${out.join("\n")}\n`;
 }
 
@@ -217,14 +219,16 @@ export class DemoRenderer {
       const cell: string[] = [];
       const who = this.columns[col]!.pids.length > 1 ? `${this.who(e.pid)}: ` : "";
       const desc = this.describe(e.ev);
-      if (e.status === "blocked") cell.push(`${who}${desc}`, ...wrap(`⏸ waits: ${e.why ?? ""}`, WIDTH - 2).map((l) => `  ${l}`));
+      // What the rules changed here: the same facts the classroom page shows on its cards (changes.ts).
+      const facts = entryChanges(e);
+      if (e.status === "blocked") cell.push(`${who}${desc}`, ...facts.flatMap((f) => wrap(`⏸ waits: ${f.text}`, WIDTH - 2).map((l) => `  ${l}`)));
       else if (e.status === "dropped") cell.push(`${who}${desc}  ⤫ not applied`);
       else {
-        const mark = e.synthetic ? " (implied)" : e.deferred ? " (resumed)" : "";
+        const mark = facts.some((f) => f.kind === "implied") ? " (implied)" : e.deferred ? " (resumed)" : "";
         const outcome = e.outcome ? ` → ${e.outcome}` : "";
         cell.push(`${who}${desc}${outcome}${mark}`);
         for (const c of this.changes(prev, e.fs)) cell.push(`  · ${c}`);
-        for (const n of e.notes) if (n.kind === "info") cell.push(...wrap(`↳ ${n.message}`, WIDTH - 2).map((l) => `  ${l}`));
+        for (const f of facts) if (f.kind !== "implied") cell.push(...wrap(`↳ ${f.text}`, WIDTH - 2).map((l) => `  ${l}`));
         prev = e.fs;
       }
       const effects = e.notes.filter((n): n is Extract<Note, { kind: "effect" | "invariant" }> => n.kind === "effect" || n.kind === "invariant");

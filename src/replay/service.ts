@@ -28,6 +28,7 @@ import type { StoredEvent } from "../events/types.ts";
 import { diffViews } from "../projections/view.ts";
 import { resolveRules } from "../rules/index.ts";
 import type { RuleSet } from "../rules/types.ts";
+import { ruleChanges } from "./changes.ts";
 import { type CheckReportX, type CheckResult, type PreparedTrace, checkTrace, prepareTrace } from "./check.ts";
 import { ENGINE_VERSION } from "./engine.ts";
 import {
@@ -203,6 +204,10 @@ export function createReplayService(store: ReplayStore, opts: { every?: number; 
     },
     checks,
     checkDetailed,
+    async changes(traceId, spec) {
+      const rules = resolveRules(spec);
+      return ruleChanges(prepareTrace(await readAll(await trace(traceId))), rules);
+    },
     stateAt,
     async diff(traceId: string, from: number, to: number, spec: readonly string[]): Promise<StateDiff> {
       const t = await trace(traceId);

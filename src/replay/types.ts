@@ -4,6 +4,7 @@
  * (`check --json`, `state --json`), the GraphQL resolvers and the web page.
  * Addresses in views are decimal strings (u64).
  */
+import type { RuleChange } from "./changes.ts";
 
 import type { Verdict } from "../events/races.ts";
 import type { Finding, FsStateView, StateDiff } from "../projections/view-types.ts";
@@ -65,6 +66,8 @@ export interface ReplayService {
   check(traceId: string, rules: readonly string[]): Promise<CheckReport>;
   /** Each rule set on one trace, in order: the events are read once for those not stored yet. */
   checks(traceId: string, ruleSets: readonly (readonly string[])[]): Promise<CheckReport[]>;
+  /** What the rules changed, event by event (changes.ts): one more replay, with a timeline. */
+  changes(traceId: string, rules: readonly string[]): Promise<readonly RuleChange[]>;
   stateAt(traceId: string, seq: number, rules: readonly string[]): Promise<FsStateView>;
   diff(traceId: string, from: number, to: number, rules: readonly string[]): Promise<StateDiff>;
 }

@@ -23,6 +23,7 @@ export function requestReplay(jobs: JobRunner, job: JobRequest): ReplayService &
     check: (traceId, rules) => jobs.run("check", { traceId, rules }, job),
     checks: (traceId, ruleSets) => jobs.run("checks", { traceId, ruleSets }, job),
     stateAt: (traceId, seq, rules) => jobs.run("stateAt", { traceId, seq, rules }, job),
+    changes: (traceId, rules) => jobs.run("changes", { traceId, rules }, job),
     diff: (traceId, from, to, rules) => jobs.run("diff", { traceId, from, to, rules }, job),
     async *steps(traceId, rules, fromSeq, to): AsyncIterable<AppliedStep> {
       for (let from = fromSeq; from <= to; from += STEPS_PER_JOB) {

@@ -4,13 +4,13 @@
  * its event, costs one store call per batch instead of one per item (N+1).
  */
 import DataLoader from "dataloader";
-import type { TraceInfo } from "../events/store.ts";
-import type { StoredEvent } from "../events/types.ts";
-import type { CheckReport } from "../replay/types.ts";
 import { DomainError } from "../errors.ts";
-import type { EventStore } from "../events/store.ts";
-import type { ReplayService } from "../replay/types.ts";
+import type { SourceLine } from "../events/source-lines.ts";
+import type { EventStore, TraceInfo } from "../events/store.ts";
+import type { RuleChange } from "../replay/changes.ts";
+import type { CheckReport, ReplayService } from "../replay/types.ts";
 import type { TraceAccess } from "./context.ts";
+import type { EventModel } from "./models.ts";
 
 export interface EventKey {
   readonly traceId: string;
@@ -25,14 +25,18 @@ export interface CheckKey {
 export interface Loaders {
   /** By trace id or name (as `findTrace`); a trace the request may not read is a FORBIDDEN error. */
   readonly trace: DataLoader<string, TraceInfo | null>;
-  readonly event: DataLoader<EventKey, StoredEvent | null, string>;
+  readonly event: DataLoader<EventKey, EventModel | null, string>;
   readonly check: DataLoader<CheckKey, CheckReport, string>;
+  /** What the rules changed (a replay of its own): asked only with CheckResult.changes. */
+  readonly changes: DataLoader<CheckKey, readonly RuleChange[], string>;
+  /** An event's source line: one store call per trace for a page of events. */
+  readonly source: DataLoader<EventKey & { readonly line: number | null }, SourceLine | null, string>;
 }
 
 /** Reading a span this much longer than the number of wanted events is still cheaper than one read each. */
 const SPAN_SLACK = 64;
 
-export function createLoaders(store: EventStore, replay: Pick<ReplayService, "check">, access: TraceAccess): Loaders {
+export function createLoaders(store: EventStore, replay: Pick<ReplayService, "check" | "changes">, access: TraceAccess): Loaders {
   const trace = new DataLoader<string, TraceInfo | null>(async (keys) => {
     let found: (TraceInfo | null)[];
     if (keys.length === 1) found = [await store.findTrace(keys[0]!)];
@@ -49,9 +53,9 @@ export function createLoaders(store: EventStore, replay: Pick<ReplayService, "ch
     });
   });
 
-  const event = new DataLoader<EventKey, StoredEvent | null, string>(
+  const event = new DataLoader<EventKey, EventModel | null, string>(
     async (keys) => {
-      const found = new Map<string, StoredEvent>();
+      const found = new Map<string, EventModel>();
       const byTrace = new Map<string, number[]>();
       for (const k of keys) byTrace.set(k.traceId, [...(byTrace.get(k.traceId) ?? []), k.seq]);
       await Promise.all(
@@ -62,7 +66,7 @@ export function createLoaders(store: EventStore, replay: Pick<ReplayService, "ch
             to - from + 1 <= seqs.length * 2 + SPAN_SLACK
               ? await store.read(traceId, { from, to })
               : (await Promise.all(seqs.map((s) => store.read(traceId, { from: s, to: s })))).flat();
-          for (const e of events) found.set(`${traceId}:${e.seq}`, e);
+          for (const e of events) found.set(`${traceId}:${e.seq}`, { ...e, traceId });
         }),
       );
       return keys.map((k) => found.get(`${k.traceId}:${k.seq}`) ?? null);
@@ -75,7 +79,27 @@ export function createLoaders(store: EventStore, replay: Pick<ReplayService, "ch
     { cacheKeyFn: (k) => `${k.traceId}|${k.rules.join(",")}` },
   );
 
-  return { trace, event, check };
+  const changes = new DataLoader<CheckKey, readonly RuleChange[], string>(
+    (keys) => Promise.all(keys.map((k) => replay.changes(k.traceId, k.rules).catch((e: unknown) => toError(e)))),
+    { cacheKeyFn: (k) => `${k.traceId}|${k.rules.join(",")}` },
+  );
+
+  const source = new DataLoader<EventKey & { readonly line: number | null }, SourceLine | null, string>(
+    async (keys) => {
+      const byTrace = new Map<string, { seq: number; line: number | null }[]>();
+      for (const k of keys) byTrace.set(k.traceId, [...(byTrace.get(k.traceId) ?? []), { seq: k.seq, line: k.line }]);
+      const found = new Map<string, SourceLine>();
+      await Promise.all(
+        [...byTrace].map(async ([traceId, events]) => {
+          for (const [seq, l] of await store.sourceLines(traceId, events)) found.set(`${traceId}:${seq}`, l);
+        }),
+      );
+      return keys.map((k) => found.get(`${k.traceId}:${k.seq}`) ?? null);
+    },
+    { cacheKeyFn: (k) => `${k.traceId}:${k.seq}` },
+  );
+
+  return { trace, event, check, changes, source };
 }
 
 /** DataLoader wants errors returned per key, not thrown for the whole batch. */

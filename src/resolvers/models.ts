@@ -5,9 +5,28 @@
  * here; those are generated from the SDL.
  */
 import type { TraceInfo } from "../events/store.ts";
+import type { TraceOverview } from "../events/query.ts";
 import type { StoredEvent } from "../events/types.ts";
 import type { CheckReport, Finding, FsStateView, Reordering } from "../replay/types.ts";
 import type { AppliedStep } from "./context.ts";
+import type { Page } from "./shared.ts";
+
+/** An event with the trace it was read from (its source line is looked up there). */
+export type EventModel = StoredEvent & { readonly traceId: string };
+
+/** A page of events; `count` counts what the arguments keep in all, when asked (totalCount). */
+export interface EventPageModel extends Page<EventModel> {
+  readonly count: () => Promise<number>;
+}
+
+export interface TraceOverviewModel extends TraceOverview {
+  readonly traceId: string;
+}
+
+export interface BlockGroupSummaryModel {
+  readonly bytenr: bigint;
+  readonly events: number;
+}
 
 export interface FsStateModel extends FsStateView {
   readonly traceId: string;
@@ -53,7 +72,7 @@ export interface EventTypeModel {
 
 export interface ReplayStepModel extends AppliedStep {
   readonly traceId: string;
-  readonly event: StoredEvent;
+  readonly event: EventModel;
   readonly total: number;
 }
 

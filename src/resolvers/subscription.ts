@@ -39,7 +39,7 @@ async function* replaySteps(ctx: RequestContext, trace: TraceInfo, rules: readon
         event = ahead.get(step.seq);
       }
       if (!event) throw new FieldError("trace", `event ${step.seq} of trace ${trace.name} is gone (deleted meanwhile?)`, { code: "NOT_FOUND" });
-      yield { replay: { ...step, traceId: trace.id, event, total: trace.version } };
+      yield { replay: { ...step, traceId: trace.id, event: { ...event, traceId: trace.id }, total: trace.version } };
     }
   } finally {
     // The client completed or went away: the steps' generator stops with this one (its next job is never made).

@@ -4,9 +4,11 @@
  * Fields with the same name and shape need no resolver.
  */
 import { DomainError, UnreachableCaseError } from "../errors.ts";
-import { taskName } from "../events/task.ts";
+import { isIdleTask, taskName } from "../events/task.ts";
 import type { ActorView, BlockGroupView, CheckReport, ReplayWarning, Verdict } from "../replay/types.ts";
-import { eventBytenr, eventData, eventDoc, eventsPage } from "./events.ts";
+import { hex, timestamp } from "../events/units.ts";
+import { eventBytenr, eventData, eventDoc, eventQuery, eventsPage, timestampArg } from "./events.ts";
+import { FieldError } from "./errors.ts";
 import type { ActorStatus, BlockGroupStatus, Resolvers, Verdict as GqlVerdict } from "./generated.ts";
 import type { FreeSpaceModel } from "./models.ts";
 import { traceOfCheck } from "./checks.ts";
@@ -77,33 +79,73 @@ export const typeResolvers: Resolvers = {
     createdAt: (t) => t.createdAt.toISOString(),
     forkedFrom: (t) => forkOrigin(t.meta),
     events: (t, args, ctx) => eventsPage(ctx, t, args),
+    overview: async (t, _args, ctx) => ({ ...(await ctx.store.overview(t.id)), traceId: t.id }),
+    density: (t, args, ctx) => {
+      const from = timestampArg("fromTs", args.fromTs);
+      const to = timestampArg("toTs", args.toTs);
+      if (to <= from) throw new FieldError("toTs", "must be after fromTs");
+      if (!(args.buckets >= 1 && args.buckets <= 4096)) throw new FieldError("buckets", `${args.buckets} is outside 1..4096`);
+      return ctx.store.density(t.id, eventQuery(args.filter), from, to, args.buckets, args.lanes === "CPU" ? "cpu" : "task");
+    },
+    seqAtTime: (t, args, ctx) => ctx.store.seqAtTime(t.id, timestampArg("ts", args.ts)),
+    findEvent: async (t, args, ctx) => {
+      const [e] = await ctx.store.findEvents(t.id, eventQuery(args.filter), { afterSeq: args.from, backward: args.backward ?? false, limit: 1 });
+      return e?.seq ?? null;
+    },
+    matchRanks: (t, args, ctx) => {
+      if (args.seqs.length > 10_000) throw new FieldError("seqs", `${args.seqs.length} seqs: at most 10000`);
+      return ctx.store.matchRanks(t.id, eventQuery(args.filter), args.seqs);
+    },
     event: (t, { seq }, ctx) => (seq >= 1 && seq <= t.version ? ctx.loaders.event.load({ traceId: t.id, seq }) : null),
     check: async (t, { rules }, ctx) => ({ ...(await ctx.loaders.check.load({ traceId: t.id, rules: rulesArg(rules) })), traceId: t.id }),
   },
   ForkOrigin: {
     trace: (f, _args, ctx) => ctx.loaders.trace.load(f.traceId),
   },
+  EventConnection: {
+    totalCount: (p) => p.count(),
+  },
+  TraceOverview: {
+    firstTs: (o) => (o.firstTs === null ? null : o.firstTs.toString()),
+    lastTs: (o) => (o.lastTs === null ? null : o.lastTs.toString()),
+  },
+  TaskSummary: {
+    task: (t) => taskName(t.pid, t.comm),
+    idle: (t) => isIdleTask(t.comm),
+  },
+  BlockGroupSummary: {
+    bytenr: (b) => b.bytenr.toString(),
+    hex: (b) => hex(b.bytenr),
+  },
   Event: {
     data: eventData,
     bytenr: eventBytenr,
+    bytenrHex: (e) => {
+      const b = eventBytenr(e);
+      return b === null ? null : hex(b);
+    },
+    source: (e, _args, ctx) => ctx.loaders.source.load({ traceId: e.traceId, seq: e.seq, line: e.origin.line }),
     doc: (e) => eventDoc(e).doc,
     observation: (e) => eventDoc(e).observation,
   },
   EventOrigin: {
     task: (o) => taskName(o.pid, o.comm),
     ts: (o) => (o.ts === null ? null : o.ts.toString()),
+    time: (o) => (o.ts === null ? null : timestamp(o.ts)),
   },
   FsState: {
     freeSpace: (s) => s.blockGroups.flatMap(freeSpaceOf),
     findings: (s) => s.findings.map((f) => ({ ...f, traceId: s.traceId })),
   },
   BlockGroup: {
+    startHex: (bg) => hex(bg.start),
     ro: (bg) => bg.ro > 0,
     roCount: (bg) => bg.ro,
     status: (bg) => blockGroupStatus(bg.status),
     freeSpace: freeSpaceOf,
   },
   ExtentMap: {
+    startHex: (m) => hex(m.start),
     stripes: (m) => m.stripes,
   },
   Actor: {
@@ -117,6 +159,7 @@ export const typeResolvers: Resolvers = {
     warnings: (r) => r.warnings.map(warningLine),
     warningDetails: (r: CheckReport) => r.warnings,
     reordered: (r) => r.reordered.map((x) => ({ ...x, traceId: r.traceId })),
+    changes: (r, _args, ctx) => ctx.loaders.changes.load({ traceId: r.traceId, rules: r.rules }),
   },
   Finding: {
     event: (f, _args, ctx) => ctx.loaders.event.load({ traceId: f.traceId, seq: f.seq }),

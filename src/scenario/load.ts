@@ -51,7 +51,7 @@ export async function storeScenario(store: EventStore, sc: Scenario, name = scen
   const trace = await store.importTrace(
     { name, source: { file: path.basename(sc.file), hash: sc.hash, format: "scenario" }, meta: scenarioMeta(sc) },
     (async function* () {
-      yield sc.events;
+      yield { events: sc.events, sourceLines: sc.sourceLines };
     })(),
   );
   return { trace, existing: false };

@@ -16,6 +16,7 @@
 import { createHash } from "node:crypto";
 import { DomainError } from "../errors.ts";
 import { EventValidationError, decodeEvent, isEventType, parseU64 } from "../events/catalog.ts";
+import type { SourceLine } from "../events/source-lines.ts";
 import { BLOCK_GROUP_FLAGS, type BlockGroupFlagName, type RaceEvent } from "../events/types.ts";
 import { assignChains, ROLES, type Role } from "../events/binding.ts";
 import { RACE_IDS, type RaceId, type Verdict } from "../events/races.ts";
@@ -56,6 +57,8 @@ export interface Scenario {
   readonly events: readonly RaceEvent[];
   /** Names given with `let`, in file order. */
   readonly names: readonly (readonly [string, bigint])[];
+  /** The text of the lines that made events, ascending (stored as the events' source lines). */
+  readonly sourceLines: readonly SourceLine[];
 }
 
 const BYTE_KEYS = new Set(["bytenr", "len", "start", "physical", "used"]);
@@ -263,6 +266,9 @@ export function parseScenario(text: string, file: string): Scenario {
     actors: [...actors.values()],
     events,
     names: [...names.entries()],
+    sourceLines: [...new Set(events.map((e) => e.origin.line).filter((l): l is number => l !== null))]
+      .sort((a, b) => a - b)
+      .map((line) => ({ line, text: lines[line - 1]!.trimEnd() })),
   };
 }
 

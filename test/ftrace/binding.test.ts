@@ -130,7 +130,7 @@ describe("chain subjects", () => {
     ]);
     expect(events.map((e) => (e.data as { outcome?: string }).outcome)).toEqual(["proceed", undefined, "skip", "skip", undefined]);
     expect(chainIds(events)).toHaveLength(4);
-    expect(events[2]!.data).toEqual({ bytenr: X, outcome: "skip", used: 8n });
+    expect(events[2]!.data).toEqual({ bytenr: X, outcome: "skip", used: 8n, flags: 1 });
   });
 });
 

@@ -57,5 +57,5 @@ test("what the schemas refuse is refused, naming the field as they do; defaults 
     expect(refusal(event)).toBe(refusal({ ...event, data: wire((event as { data: object }).data) }));
   }
   // A key left out takes the schema's default.
-  expect(JSON.parse(eventToRow(bad({ bytenr: 4096n, start: 1n })).data)).toEqual({ bytenr: "4096", start: "1", len: null });
+  expect(JSON.parse(eventToRow(bad({ bytenr: 4096n, start: 1n })).data)).toEqual({ bytenr: "4096", start: "1", len: null, flags: null });
 });

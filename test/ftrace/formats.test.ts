@@ -35,8 +35,8 @@ describe("flat formats", () => {
     const { events, report } = parse(readFixture("formats/flat-5x-tgid.trace"));
     expect(report.format).toBe("ftrace-nop");
     expect(events.map(brief)).toEqual(["14.0 210 bg_alloc 30408704", "15.0 206 unused_bg_check 22020096 deletion", "16.0 207 commit_done"]);
-    expect(events[0]!.data).toEqual({ bytenr: 30408704n, start: 30441472n, len: 16384n });
-    expect(events[1]!.data).toEqual({ bytenr: 22020096n, outcome: "skip", used: 16384n });
+    expect(events[0]!.data).toEqual({ bytenr: 30408704n, start: 30441472n, len: 16384n, flags: 0x14 }); // METADATA|RAID1
+    expect(events[1]!.data).toEqual({ bytenr: 22020096n, outcome: "skip", used: 16384n, flags: 0x12 }); // SYSTEM|RAID1
     expect(events[2]!.data).toEqual({ gen: 9 });
     expect(report.unmapped).toEqual({ sched_process_exit: 1 });
   });

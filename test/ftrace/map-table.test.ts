@@ -38,6 +38,7 @@ test("the default table covers DOMAIN §6.2 (4.1-era and 6.x names)", () => {
     fields: [
       ["bytenr", "offset"],
       ["len", "size"],
+      ["type", "type"],
     ],
   });
   expect([...t.mergeable].sort()).toEqual(["bg_create", "remove_block_group"]);

@@ -21,7 +21,7 @@ describe("races in ftrace form", () => {
       `21.0 2001 remove_chunk ${X} relocation`, // 8 A remove_chunk(X): the assertion fails here
       "22.0 2001 assert_fail",
     ]);
-    expect(events[2]!.data).toEqual({ bytenr: X, outcome: "proceed", used: 0n });
+    expect(events[2]!.data).toEqual({ bytenr: X, outcome: "proceed", used: 0n, flags: null });
     expect(events[3]!.data).toEqual({ bytenr: X, flag: true }); // 4.1-era names set a flag
     expect(report.unbound).toBe(0);
   });

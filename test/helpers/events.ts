@@ -16,7 +16,7 @@ export function varietyOfEvents(): RaceEvent[] {
   return [
     {
       type: "unused_bg_check",
-      data: { bytenr: 30408704n, outcome: "proceed", used: 0n },
+      data: { bytenr: 30408704n, outcome: "proceed", used: 0n, flags: null },
       origin: origin({ line: 7, ts: 1_234_567_890_123n, comm: "btrfs-cleaner", cpu: 1, pid: 321 }),
       chain: { id: 1, kind: "deletion" },
     },

@@ -63,7 +63,7 @@ test("cleaner (trim.trace 694–701): the check that proceeds, its set_ro, the r
     "7.0 1075 chunk_free 97517568 deletion",
     "8.0 1075 remove_block_group 97517568 deletion",
   ]);
-  expect(events[0]!.data).toEqual({ bytenr: 97517568n, outcome: "proceed", used: 0n });
+  expect(events[0]!.data).toEqual({ bytenr: 97517568n, outcome: "proceed", used: 0n, flags: null });
   expect(new Set(events.map((e) => e.chain!.id)).size).toBe(1);
 });
 

@@ -31,7 +31,7 @@ test("a scenario parses to events with file lines, pids, chains and its header",
     ["remove_block_group", 7, 887, "btrfs-cleaner", 1],
     ["remove_chunk", 8, 17451, "btrfs", null],
   ]);
-  expect(sc.events[0]!.data).toEqual({ bytenr: 0x1d00000n });
+  expect(sc.events[0]!.data).toEqual({ bytenr: 0x1d00000n, flags: null }); // flags: not given, unknown (issue 14's catalog field)
   expect(sc.events.every((e) => e.chain !== null)).toBe(true);
   expect(sc.meta.race).toBe("balance-vs-unused-bg-deletion");
   expect(sc.meta.expect.unpatched).toEqual({ verdict: "bug", effect: "assertion_failure", step: 2 });

@@ -1,22 +1,27 @@
 /**
- * The web page's pure parts, on the real replay's answers: the timeline model
- * (lanes, applied order, blocked spans, cursor points) from the events and
- * `check` of a seed race replayed by the real replay service over
- * PostgreSQL; the scheduler's moves; the gradebook CSV reader.
+ * The web page's pure parts, on the real replay's answers: the timeline's
+ * display order without the rows (checked against a sort of every row that
+ * shares no code with it), lanes from an overview, blocked spans and what a
+ * row says, from the `check` and `changes` of a seed race replayed by the
+ * real replay service over PostgreSQL; the time axis' arithmetic; the
+ * scheduler's moves; the gradebook CSV reader.
  */
 import path from "node:path";
 import { createReplayService } from "../../src/replay/service.ts";
 import { loadScenarioFile, SEEDS_DIR, storeScenario, scenarioMeta } from "../../src/scenario/load.ts";
 import { databaseForFile } from "../helpers/db.ts";
-import { appliedOrder, buildTimeline, formatArgs, addressNames, scenarioActors, spanAt, stepPoint } from "../../web/src/timeline/model.ts";
+import { rng } from "../helpers/random.ts";
+import { addressNames, annotations, blockedSpans, buildLanes, formatArgs, movedEvents, rowOf, scenarioActors } from "../../web/src/timeline/model.ts";
+import { DisplayOrder, type MovedEvent } from "../../web/src/timeline/order.ts";
+import { clampSpan, pan, ticks, zoom } from "../../web/src/timeline/time.ts";
 import { allowedRange, initialSchedule, moveStep, scheduleAnswer } from "../../web/src/exercises/schedule.ts";
 import { parseCsv } from "../../web/src/exercises/csv.ts";
-import type { CheckResult, TraceEvent } from "../../web/src/types.ts";
+import type { CheckResult, Overview, TraceEvent } from "../../web/src/types.ts";
 import { encodeEvent } from "../../src/events/catalog.ts";
 
 const t = databaseForFile();
 
-/** A seed race as the page receives it: events in wire form and the report of `check` (GraphQL shapes). */
+/** A seed race as the page receives it: events in wire form, the report of `check` and its rule changes (GraphQL shapes). */
 async function race(name: string, rules: string) {
   const scenario = loadScenarioFile(path.join(SEEDS_DIR, `${name}.scenario`));
   const { trace } = await storeScenario(t.store, scenario);
@@ -28,12 +33,15 @@ async function race(name: string, rules: string) {
       type: e.type,
       data: wire.data,
       bytenr: null,
-      origin: { line: e.origin.line, pid: e.origin.pid, comm: e.origin.comm ?? null, task: `${e.origin.comm}-${e.origin.pid}`, cpu: e.origin.cpu ?? null, ts: null },
+      bytenrHex: null,
+      origin: { line: e.origin.line, pid: e.origin.pid, comm: e.origin.comm ?? null, task: `${e.origin.comm}-${e.origin.pid}`, cpu: e.origin.cpu ?? null, ts: null, time: null },
       chain: null,
       observation: false,
+      source: null,
     };
   });
-  const report = await createReplayService(t.store).check(trace.id, [rules]);
+  const service = createReplayService(t.store);
+  const report = await service.check(trace.id, [rules]);
   const check: CheckResult = {
     verdict: report.verdict.toUpperCase() as CheckResult["verdict"],
     rules: report.rules,
@@ -44,64 +52,185 @@ async function race(name: string, rules: string) {
     deferredAtEnd: report.deferredAtEnd,
     gaps: report.gaps,
   };
-  return { events, check, meta: scenarioMeta(scenario) };
+  const changes = (await service.changes(trace.id, [rules])).map((c) => ({
+    seq: c.seq,
+    line: c.line,
+    pid: c.pid,
+    type: c.type,
+    kind: c.kind,
+    text: c.text,
+    waitedFor: c.waitedFor ?? null,
+    heldBy: c.heldBy ?? null,
+    appliedAfterSeq: c.appliedAfterSeq ?? null,
+  }));
+  // The overview as the server counts it, here counted from the events.
+  const tasks = [...new Set(events.map((e) => e.origin.pid))].map((pid) => {
+    const mine = events.filter((e) => e.origin.pid === pid);
+    return {
+      pid,
+      comm: mine[0]!.origin.comm,
+      task: mine[0]!.origin.task,
+      cpus: [...new Set(mine.map((e) => e.origin.cpu!))],
+      events: mine.length,
+      firstSeq: mine[0]!.seq,
+      lastSeq: mine[mine.length - 1]!.seq,
+      idle: false,
+    };
+  });
+  const cpus = [...new Set(events.map((e) => e.origin.cpu))].sort().map((cpu) => ({ cpu, events: events.filter((e) => e.origin.cpu === cpu).length }));
+  const overview: Overview = { events: events.length, firstTs: null, lastTs: null, tasks, cpus, types: [], blockGroups: [] };
+  return { events, check, changes, overview, meta: scenarioMeta(scenario) };
 }
+
+/** The display order by sorting every kept row (the page never holds them all; this reference does). */
+function sortedRows(kept: readonly number[], moved: readonly MovedEvent[]): number[] {
+  const m = new Map(moved.map((x) => [x.seq, x.release]));
+  const key = (s: number): [number, number, number] => (m.has(s) ? [m.get(s) ?? Infinity, 1, s] : [s, 0, s]);
+  return [...kept].sort((a, b) => {
+    const [x, y] = [key(a), key(b)];
+    return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
+  });
+}
+
+/** The seqs DisplayOrder shows, row by row, for kept events `kept` (ascending). */
+function shown(order: DisplayOrder, kept: readonly number[]): number[] {
+  return Array.from({ length: order.length }, (_, i) => kept[order.at(i).offset]!);
+}
+
+const rankIn = (kept: readonly number[]) => (s: number) => kept.filter((k) => k <= s).length;
 
 describe("timeline model on balance-vs-unused-bg-deletion", () => {
   test("unpatched: recorded order, two task lanes named as in the scenario, the finding on step 8, no blocked span", async () => {
-    const { events, check, meta } = await race("balance-vs-unused-bg-deletion", "unpatched");
-    const m = buildTimeline(events, check, { lanes: "task", order: "applied", actors: scenarioActors(meta) });
-    expect(m.lanes.map((l) => l.label)).toEqual(["A · btrfs [17451]", "B · btrfs-cleaner [887]"]);
-    expect(m.lanes[0]!.detail).toBe("balance · CPU 0");
-    expect(m.rows.map((r) => r.event.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
-    expect(m.rows.map((r) => r.lane)).toEqual([0, 0, 1, 0, 1, 1, 1, 0]);
-    expect(m.rows.filter((r) => r.findings.length > 0).map((r) => [r.event.seq, r.findings[0]!.effect])).toEqual([[8, "assertion_failure"]]);
-    expect(m.spans).toEqual([]);
-    expect(m.reordered).toBe(false);
-    expect(m.points).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
-    expect(stepPoint(m, 0, +1)).toBe(1);
-    expect(stepPoint(m, 8, +1)).toBe(8);
-    expect(stepPoint(m, 1, -5)).toBe(0);
+    const { events, check, changes, overview, meta } = await race("balance-vs-unused-bg-deletion", "unpatched");
+    const lanes = buildLanes(overview, "task", scenarioActors(meta));
+    expect(lanes.lanes.map((l) => l.label)).toEqual(["A · btrfs [17451]", "B · btrfs-cleaner [887]"]);
+    expect(lanes.lanes[0]!.detail).toBe("balance · CPU 0 · 4 events");
+    const order = new DisplayOrder(8, movedEvents(check, "applied"), (s) => s);
+    expect(order.reordered).toBe(false);
+    const all = [1, 2, 3, 4, 5, 6, 7, 8];
+    expect(shown(order, all)).toEqual(all);
+    const notes = annotations(check, changes, 8);
+    const rows = events.map((e, i) => rowOf(e, i, false, lanes, notes, "applied"));
+    expect(rows.map((r) => r.lane)).toEqual([0, 0, 1, 0, 1, 1, 1, 0]);
+    expect(rows.filter((r) => r.findings.length > 0).map((r) => [r.event.seq, r.findings[0]!.effect])).toEqual([[8, "assertion_failure"]]);
+    expect(rows.flatMap((r) => r.changes)).toEqual([]);
+    expect(blockedSpans(check, order, (s) => s)).toEqual([]);
+    // The cursor after step 5 is drawn on row 5 (index 4).
+    expect(order.lastIndexAtOrBefore(5, 5)).toBe(4);
   });
 
-  test("patched: the cleaner's steps wait for the mutex and move after balance's step 8; its lane is blocked from step 3 to 8", async () => {
-    const { events, check, meta } = await race("balance-vs-unused-bg-deletion", "patched");
+  test("patched: the cleaner's steps wait for the mutex and move after balance's step 8; its lane is blocked from step 3 to 8; the cards say skipped and not applied", async () => {
+    const { events, check, changes, overview, meta } = await race("balance-vs-unused-bg-deletion", "patched");
     expect(check.verdict).toBe("CLEAN");
-    expect(appliedOrder(events, check).map((e) => e.seq)).toEqual([1, 2, 4, 8, 3, 5, 6, 7]);
-    const applied = buildTimeline(events, check, { lanes: "task", order: "applied", actors: scenarioActors(meta) });
-    expect(applied.rows.map((r) => r.event.seq)).toEqual([1, 2, 4, 8, 3, 5, 6, 7]);
+    const all = [1, 2, 3, 4, 5, 6, 7, 8];
+    const order = new DisplayOrder(8, movedEvents(check, "applied"), (s) => s);
+    expect(shown(order, all)).toEqual([1, 2, 4, 8, 3, 5, 6, 7]);
+    expect(shown(order, all)).toEqual(sortedRows(all, movedEvents(check, "applied")));
     // Rows released by step 8 share its cursor point: the state after processing step 8.
-    expect(applied.rows.map((r) => r.point)).toEqual([1, 2, 4, 8, 8, 8, 8, 8]);
-    expect(applied.points).toEqual([0, 1, 2, 4, 8]);
-    expect(applied.rows[3]!.released).toEqual([3, 5, 6, 7]);
-    expect(applied.spans).toHaveLength(1);
-    const span = applied.spans[0]!;
-    expect({ lane: span.lane, from: span.fromRow, to: span.toRow, pid: span.pid, release: span.releasedAt }).toEqual({ lane: 1, from: 2, to: 3, pid: 887, release: 8 });
-    expect(span.waitedFor).toMatch(/delete_unused_bgs_mutex/);
-    expect(spanAt(applied, 1, 2)).toBe(span);
-    expect(spanAt(applied, 0, 2)).toBeNull();
+    const lanes = buildLanes(overview, "task", scenarioActors(meta));
+    const notes = annotations(check, changes, 8);
+    const rows = Array.from({ length: 8 }, (_, i) => {
+      const r = order.at(i);
+      return rowOf(events[r.offset]!, i, r.kind === "moved", lanes, notes, "applied");
+    });
+    expect(rows.map((r) => r.point)).toEqual([1, 2, 4, 8, 8, 8, 8, 8]);
+    expect(rows[3]!.released).toEqual([3, 5, 6, 7]);
+    expect(order.lastIndexAtOrBefore(8, 8)).toBe(7);
+    expect(order.lastIndexAtOrBefore(4, 4)).toBe(2);
+    expect(order.indexOfOffset(2)).toBe(4); // seq 3 shows after seq 8
+    // What the rules changed, on the cards: the check skipped, the rest not applied, the remove implied.
+    const kinds = (seq: number) => rows.find((r) => r.event.seq === seq)!.changes.map((c) => c.kind);
+    expect(kinds(3)).toEqual(["waited", "skipped"]);
+    for (const s of [5, 6, 7]) expect(kinds(s)).toEqual(["waited", "not_applied"]);
+    expect(kinds(8)).toEqual(["implied"]);
+    expect(rows.find((r) => r.event.seq === 3)!.changes[0]!.heldBy).toBe(17451);
+    const spans = blockedSpans(check, order, (s) => s);
+    expect(spans.map((s) => ({ pid: s.pid, from: s.fromIndex, to: s.toIndex, release: s.releasedAt }))).toEqual([{ pid: 887, from: 2, to: 3, release: 8 }]);
+    expect(spans[0]!.waitedFor).toMatch(/delete_unused_bgs_mutex/);
 
-    const recorded = buildTimeline(events, check, { lanes: "task", order: "recorded", actors: scenarioActors(meta) });
-    expect(recorded.rows.map((r) => r.event.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
-    expect(recorded.rows.map((r) => r.point)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
-    expect(recorded.rows.filter((r) => r.deferred).map((r) => r.event.seq)).toEqual([3, 5, 6, 7]);
-    expect(recorded.spans.map((s) => [s.fromRow, s.toRow])).toEqual([[2, 7]]);
+    const recorded = new DisplayOrder(8, movedEvents(check, "recorded"), (s) => s);
+    expect(shown(recorded, all)).toEqual(all);
+    expect(blockedSpans(check, recorded, (s) => s).map((s) => [s.fromIndex, s.toIndex])).toEqual([[2, 7]]);
   });
 
-  test("CPU lanes and address names", async () => {
-    const { events, check, meta } = await race("balance-vs-unused-bg-deletion", "unpatched");
-    const m = buildTimeline(events, check, { lanes: "cpu", order: "recorded", actors: scenarioActors(meta) });
-    expect(m.lanes.map((l) => [l.label, l.detail])).toEqual([
+  test("filtered: only the events a filter keeps, moved events placed after the last kept event at or before their release", async () => {
+    const { check } = await race("balance-vs-unused-bg-deletion", "patched");
+    const moved = movedEvents(check, "applied");
+    for (const kept of [
+      [3, 5, 6, 7], // the cleaner only: every kept event moved, to the end
+      [1, 2, 4, 8], // balance only: nothing moved
+      [3, 4, 5], // checks and set_ro: the release (8) is not kept
+      [2, 3, 8],
+    ]) {
+      const order = new DisplayOrder(kept.length, moved, rankIn(kept));
+      expect(shown(order, kept)).toEqual(sortedRows(kept, moved.filter((m) => kept.includes(m.seq))));
+    }
+    expect(shown(new DisplayOrder(3, moved, rankIn([3, 4, 5])), [3, 4, 5])).toEqual([4, 3, 5]);
+  });
+
+  test("CPU lanes, folded idle tasks and address names", async () => {
+    const { events, overview, meta } = await race("balance-vs-unused-bg-deletion", "unpatched");
+    const lanes = buildLanes(overview, "cpu", scenarioActors(meta));
+    expect(lanes.lanes.map((l) => [l.label, l.detail])).toEqual([
       ["CPU 0", "A"],
       ["CPU 1", "B"],
     ]);
+    const withIdle: Overview = {
+      ...overview,
+      tasks: [...overview.tasks, { pid: -1, comm: "swapper/0", task: "swapper/0 (cpu 0)", cpus: [0], events: 3, firstSeq: 9, lastSeq: 11, idle: true }],
+    };
+    expect(buildLanes(withIdle, "task", [], { fold: true }).lanes.map((l) => l.label)).toEqual(["btrfs-17451", "btrfs-cleaner-887", "1 idle task"]);
+    expect(buildLanes(withIdle, "task", [], { fold: false }).lanes).toHaveLength(3);
+    expect(buildLanes(withIdle, "task", [], { fold: false }).lanes[2]!.label).toBe("swapper/0 (cpu 0)");
+    // Tasks with no event in view fold too (the time axis says which).
+    expect(buildLanes(withIdle, "task", [], { fold: true, quiet: new Set([887]) }).lanes.map((l) => l.label)).toEqual(["btrfs-17451", "2 idle tasks"]);
     const names = addressNames(meta);
     expect(names.get("44723863552")).toBe("X");
     expect(formatArgs(events[2]!.data, names)).toBe("bytenr=X outcome=proceed");
     expect(formatArgs({ bytenr: "2147483648", len: "268435456", stripes: [{ devid: 1, physical: "1074790400" }] }, new Map())).toBe(
-      "bytenr=0x80000000 len=256M stripes=1:0x40100000",
+      "bytenr=0x80000000 len=256M stripes=dev1@0x40100000",
     );
   });
+});
+
+test("display order against a sort of every row, on random traces, filters and releases", () => {
+  const r = rng(14);
+  for (let round = 0; round < 300; round++) {
+    const n = 1 + Math.floor(r() * 40);
+    const all = Array.from({ length: n }, (_, i) => i + 1);
+    const kept = all.filter(() => r() < 0.6);
+    const moved: MovedEvent[] = all
+      .filter(() => r() < 0.25)
+      .map((seq) => ({ seq, release: r() < 0.15 ? null : Math.min(n, seq + 1 + Math.floor(r() * (n - seq + 1))) }))
+      .filter((m) => m.release === null || m.release > m.seq);
+    const order = new DisplayOrder(kept.length, moved, rankIn(kept));
+    const want = sortedRows(kept, moved.filter((m) => kept.includes(m.seq)));
+    expect(shown(order, kept)).toEqual(want);
+    for (let i = 0; i < kept.length; i++) expect(order.indexOfOffset(order.at(i).offset)).toBe(i);
+    // The cursor's row: the last row whose point (its seq, or its release when moved) is at or before it.
+    const point = (s: number) => {
+      const m = moved.find((x) => x.seq === s);
+      return m ? (m.release ?? Infinity) : s;
+    };
+    for (const p of [0, 1, Math.floor(n / 2), n]) {
+      const last = want.reduce((acc, s, i) => (point(s) <= p ? i : acc), -1);
+      const before = want.filter((s) => point(s) <= p).length - 1;
+      expect(order.lastIndexAtOrBefore(p, rankIn(kept)(p))).toBe(Math.max(last, before));
+    }
+  }
+});
+
+test("time axis: zoom keeps the time under the pointer, pans stay inside the trace, ticks fall on round times", () => {
+  const full = 10_000_000; // 10 ms
+  const s = zoom({ from: 0, to: full }, 0.5, 0.25, full);
+  expect(s).toEqual({ from: 1_250_000, to: 6_250_000 }); // 2.5 ms stays at a quarter of the width
+  expect(zoom(s, 2, 0.25, full)).toEqual({ from: 0, to: 10_000_000 });
+  expect(pan(s, -1, full)).toEqual({ from: 0, to: 5_000_000 });
+  expect(pan(s, 1, full)).toEqual({ from: 5_000_000, to: 10_000_000 });
+  expect(clampSpan({ from: 5, to: 6 }, full)).toEqual({ from: 5, to: 1005 }); // at least 1 µs wide
+  // First timestamp 13.716279 s, 10 ms on 500 px: a label every 5 ms, at 13.720 and 13.725 s.
+  const first = 13_716_279_000n;
+  expect(ticks({ from: 0, to: full }, 500, first)).toEqual([3_721_000, 8_721_000]);
 });
 
 describe("scheduler moves", () => {

@@ -24,23 +24,99 @@ export const TRACES = /* GraphQL */ `
   }
 ` as Operation<G.TracesQuery, G.TracesQueryVariables>;
 
-export const EVENTS = /* GraphQL */ `
-  query Events($trace: ID!, $first: Int, $after: String) {
+/** The fields of an event the timeline shows (cards, the cursor's detail, the time axis). */
+const EVENT_FIELDS = /* GraphQL */ `
+  seq type data bytenr bytenrHex observation
+  origin { line pid comm task cpu ts time }
+  chain { id kind }
+  source { line text }
+`;
+
+export const OVERVIEW = /* GraphQL */ `
+  query Overview($trace: ID!) {
     trace(id: $trace) {
       id
-      name
       version
-      events(first: $first, after: $after) {
-        nodes {
-          seq type data bytenr observation
-          origin { line pid comm task cpu ts }
-          chain { id kind }
-        }
-        pageInfo { hasNextPage endCursor }
+      overview {
+        events firstTs lastTs
+        tasks { pid comm task cpus events firstSeq lastSeq idle }
+        cpus { cpu events }
+        types { name count }
+        blockGroups { bytenr hex events }
       }
     }
   }
-` as Operation<G.EventsQuery, G.EventsQueryVariables>;
+` as Operation<G.OverviewQuery, G.OverviewQueryVariables>;
+
+/** A window of the timeline: the events `filter` keeps from position `offset`. */
+export const WINDOW = /* GraphQL */ `
+  query Window($trace: ID!, $filter: EventFilter, $offset: Int!, $first: Int!) {
+    trace(id: $trace) {
+      id
+      events(filter: $filter, offset: $offset, first: $first) {
+        nodes { ${EVENT_FIELDS} }
+      }
+    }
+  }
+` as Operation<G.WindowQuery, G.WindowQueryVariables>;
+
+/** The seqs a filter keeps within a stretch (the search's matches among the rows shown). */
+export const MATCHES = /* GraphQL */ `
+  query Matches($trace: ID!, $filter: EventFilter!, $first: Int!) {
+    trace(id: $trace) { id events(filter: $filter, first: $first) { nodes { seq } } }
+  }
+` as Operation<G.MatchesQuery, G.MatchesQueryVariables>;
+
+/** How many events a filter (with or without the search) keeps. */
+export const COUNT = /* GraphQL */ `
+  query Count($trace: ID!, $filter: EventFilter) {
+    trace(id: $trace) { id events(filter: $filter, first: 0) { totalCount } }
+  }
+` as Operation<G.CountQuery, G.CountQueryVariables>;
+
+/** Events of a stretch of seqs (the time axis zoomed in). */
+export const SPAN = /* GraphQL */ `
+  query Span($trace: ID!, $filter: EventFilter, $first: Int!) {
+    trace(id: $trace) {
+      id
+      events(filter: $filter, first: $first) {
+        totalCount
+        nodes { ${EVENT_FIELDS} }
+      }
+    }
+  }
+` as Operation<G.SpanQuery, G.SpanQueryVariables>;
+
+/** One event in full (the cursor's, the mark's). */
+export const EVENT_AT = /* GraphQL */ `
+  query EventAt($trace: ID!, $seq: Int!) {
+    trace(id: $trace) { id event(seq: $seq) { ${EVENT_FIELDS} } }
+  }
+` as Operation<G.EventAtQuery, G.EventAtQueryVariables>;
+
+export const DENSITY = /* GraphQL */ `
+  query Density($trace: ID!, $fromTs: String!, $toTs: String!, $buckets: Int!, $lanes: LaneMode!, $filter: EventFilter) {
+    trace(id: $trace) { id density(fromTs: $fromTs, toTs: $toTs, buckets: $buckets, lanes: $lanes, filter: $filter) { lane counts } }
+  }
+` as Operation<G.DensityQuery, G.DensityQueryVariables>;
+
+export const SEQ_AT_TIME = /* GraphQL */ `
+  query SeqAtTime($trace: ID!, $ts: String!) {
+    trace(id: $trace) { id seqAtTime(ts: $ts) }
+  }
+` as Operation<G.SeqAtTimeQuery, G.SeqAtTimeQueryVariables>;
+
+export const FIND = /* GraphQL */ `
+  query Find($trace: ID!, $filter: EventFilter!, $from: Int!, $backward: Boolean) {
+    trace(id: $trace) { id findEvent(filter: $filter, from: $from, backward: $backward) }
+  }
+` as Operation<G.FindQuery, G.FindQueryVariables>;
+
+export const RANKS = /* GraphQL */ `
+  query Ranks($trace: ID!, $filter: EventFilter!, $seqs: [Int!]!) {
+    trace(id: $trace) { id matchRanks(filter: $filter, seqs: $seqs) }
+  }
+` as Operation<G.RanksQuery, G.RanksQueryVariables>;
 
 export const CHECK = /* GraphQL */ `
   query Check($trace: ID!, $rules: [String!]!) {
@@ -53,6 +129,15 @@ export const CHECK = /* GraphQL */ `
   }
 ` as Operation<G.CheckQuery, G.CheckQueryVariables>;
 
+/** What the rules changed, event by event (a replay of its own: asked after the verdict). */
+export const CHANGES = /* GraphQL */ `
+  query Changes($trace: ID!, $rules: [String!]!) {
+    check(trace: $trace, rules: $rules) {
+      changes { seq line pid type kind text waitedFor heldBy appliedAfterSeq }
+    }
+  }
+` as Operation<G.ChangesQuery, G.ChangesQueryVariables>;
+
 export const STATE_AT = /* GraphQL */ `
   query StateAt($trace: ID!, $seq: Int!, $rules: [String!]) {
     stateAt(trace: $trace, seq: $seq, rules: $rules) {
@@ -61,7 +146,7 @@ export const STATE_AT = /* GraphQL */ `
         start length flags ro roCount removed trimming status inCacheTree itemInserted used reserved dirty newBgOf
         freeSpace { offset bytes hidden }
       }
-      extentMaps { start length pinned type inTree stripes { devid physical } devRanges { devid physical end } }
+      extentMaps { start length pinned type inTree stripeCount stripes { devid physical } devRanges { devid physical end } }
       devExtents { devid physical length chunk deletedAt visibleInCommitRoot }
       transactions { commits lastGen state dirtyBlockGroups newBlockGroups { pid blockGroups } }
       mutexes { name holder waiters }

@@ -6,9 +6,11 @@
  * also run by the Node tests.
  */
 import type {
+  ChangesQuery,
   CheckQuery,
   DiffQuery,
-  EventsQuery,
+  OverviewQuery,
+  WindowQuery,
   ExerciseQuery,
   HintMutation,
   ReferenceQuery,
@@ -27,11 +29,14 @@ export type Reference = ReferenceQuery;
 export type Fix = Item<ReferenceQuery["fixes"]>;
 
 export type TraceSummary = Item<TracesQuery["traces"]["nodes"]>;
-export type TraceEvent = Item<NonNullable<EventsQuery["trace"]>["events"]["nodes"]>;
+export type TraceEvent = Item<NonNullable<WindowQuery["trace"]>["events"]["nodes"]>;
+export type Overview = NonNullable<OverviewQuery["trace"]>["overview"];
+export type TaskSummary = Item<Overview["tasks"]>;
 
 export type CheckResult = CheckQuery["check"];
 export type Finding = Item<CheckResult["findings"]>;
 export type Reordering = Item<CheckResult["reordered"]>;
+export type RuleChange = Item<ChangesQuery["check"]["changes"]>;
 
 export type FsState = StateAtQuery["stateAt"];
 export type BlockGroup = Item<FsState["blockGroups"]>;

@@ -1,8 +1,10 @@
 /** `racelab events <trace> [--from N] [--to M] [--json]`: the events of a trace, in order. */
 import { DomainError } from "../../errors.ts";
 import { encodeEvent } from "../../events/catalog.ts";
+import { payloadText } from "../../events/describe.ts";
 import { taskName } from "../../events/task.ts";
 import { printable } from "../../names.ts";
+import { timestamp } from "../../events/units.ts";
 import type { StoredEvent } from "../../events/types.ts";
 import { parseCommandArgs, positiveInt, write, type CommandContext, type OptionSpecs } from "../command.ts";
 import { traceArg } from "./resolve.ts";
@@ -24,19 +26,19 @@ export function eventJson(e: StoredEvent) {
   return { seq: e.seq, ...encodeEvent(e) };
 }
 
-function value(v: unknown): string {
-  if (v === null || v === undefined) return "?";
-  if (Array.isArray(v)) return v.map((s: { devid: number; physical: bigint }) => `${s.devid}:${s.physical}`).join(",") || "-";
-  return String(v);
-}
 
-/** One line: seq, source line, cpu, task-pid, type, arguments (? = unknown), chain. */
+/**
+ * One line: seq, source line, cpu, timestamp (seconds.microseconds, as ftrace
+ * prints it; - when the log has none), task-pid, type, arguments (addresses
+ * in hex, sizes with a unit, ? = unknown), chain.
+ */
 export function eventLine(e: StoredEvent): string {
   const o = e.origin;
-  const args = Object.entries(e.data as Record<string, unknown>).map(([k, v]) => `${k}=${value(v)}`).join(" ");
+  const args = payloadText(e.data, { unknown: true });
   const chain = e.chain ? `  [${e.chain.kind}#${e.chain.id}]` : "";
   const line = o.line === null ? "-" : `${o.line}${o.lineSeq ? `.${o.lineSeq}` : ""}`;
-  return `${String(e.seq).padStart(7)}  ${line.padStart(9)}  ${value(o.cpu).padStart(3)}  ${printable(taskName(o.pid, o.comm)).padEnd(22)}  ${e.type.padEnd(18)}  ${args}${chain}`.trimEnd();
+  const time = o.ts === null ? "-" : timestamp(o.ts);
+  return `${String(e.seq).padStart(7)}  ${line.padStart(9)}  ${String(o.cpu ?? "?").padStart(3)}  ${time.padStart(15)}  ${printable(taskName(o.pid, o.comm)).padEnd(22)}  ${e.type.padEnd(18)}  ${args}${chain}`.trimEnd();
 }
 
 /** Checks the flags, the range and the operand; opens nothing. */
@@ -53,7 +55,7 @@ export async function run(argv: readonly string[], ctx: CommandContext): Promise
   const trace = await traceArg(ctx.store, args.trace);
   if (!json) {
     await write(ctx.stdout, `# ${printable(trace.name)} (${trace.id}), ${trace.version} events\n`);
-    await write(ctx.stdout, `${"SEQ".padStart(7)}  ${"LINE".padStart(9)}  CPU  ${"TASK-PID".padEnd(22)}  ${"TYPE".padEnd(18)}  ARGS\n`);
+    await write(ctx.stdout, `${"SEQ".padStart(7)}  ${"LINE".padStart(9)}  CPU  ${"TIME".padStart(15)}  ${"TASK-PID".padEnd(22)}  ${"TYPE".padEnd(18)}  ARGS\n`);
   }
   for await (const page of ctx.store.stream(trace.id, { from, to })) {
     const text = page.map((e) => (json ? JSON.stringify(eventJson(e)) : eventLine(e))).join("\n");

@@ -16,6 +16,13 @@ export const FIELD_WEIGHTS: Readonly<Record<string, number>> = {
   "Query.check": 50,
   "Query.checks": 50,
   "Trace.check": 50,
+  // One more replay (with a timeline) each.
+  "CheckResult.changes": 50,
+  // One scan of the trace each (an overview is then kept per trace version).
+  "Trace.overview": 20,
+  "Trace.density": 20,
+  "Trace.matchRanks": 20,
+  "EventConnection.totalCount": 10,
   "Mutation.importTrace": 100,
   "Mutation.forkTrace": 100,
   "Mutation.appendEvents": 10,

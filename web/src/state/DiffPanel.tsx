@@ -1,23 +1,17 @@
-/** What changed between the diff mark and the cursor (`diff(from, to)`). */
-import { address } from "../timeline/model.ts";
+/**
+ * What changed between the diff mark and the cursor (`diff(from, to)`), one
+ * field per entry: the path, then `before → after`, in the number format of
+ * every other view (src/projections/change-text.ts, which `racelab diff`
+ * prints with too). Stacked rather than in columns, so that it fits the side
+ * panel at 1366 px whatever the values.
+ */
+import { fieldChanges } from "../../../src/projections/change-text.ts";
 import type { StateDiff } from "../types.ts";
-
-function show(v: unknown, names: ReadonlyMap<string, string>): string {
-  if (v === undefined || v === null) return "—";
-  if (typeof v === "string") return /^[0-9]{6,}$/.test(v) ? address(v, names) : v;
-  if (typeof v === "boolean") return v ? "yes" : "no";
-  if (typeof v === "number") return String(v);
-  return JSON.stringify(v);
-}
-
-/** `blockGroups[44723863552].ro` → `blockGroups[X (0xa69c00000)].ro`. */
-function showPath(p: string, names: ReadonlyMap<string, string>): string {
-  return p.replace(/\[([0-9]{6,})\]/g, (_m, n: string) => `[${address(n, names)}]`);
-}
 
 export function DiffPanel(props: { diff: StateDiff | null; loading: boolean; error: string | null; mark: number | null; cursor: number; names: ReadonlyMap<string, string> }) {
   const { diff, mark, cursor, names } = props;
   const pos = (n: number) => (n === 0 ? "start" : `#${n}`);
+  const fields = diff ? fieldChanges(diff.changes, names) : [];
   return (
     <section className="panel diff-panel" aria-labelledby="diff-title" aria-busy={props.loading} data-testid="diff-panel">
       <h2 id="diff-title">
@@ -34,34 +28,27 @@ export function DiffPanel(props: { diff: StateDiff | null; loading: boolean; err
         </p>
       ) : !diff ? (
         <p aria-busy="true">Comparing…</p>
-      ) : diff.changes.length === 0 ? (
+      ) : fields.length === 0 ? (
         <p>No change between {pos(diff.from)} and {pos(diff.to)}.</p>
       ) : (
-        <div className="table-wrap">
-          <table data-testid="diff-table">
-            <caption className="visually-hidden">
-              State changes from {pos(diff.from)} to {pos(diff.to)}
-            </caption>
-            <thead>
-              <tr>
-                <th scope="col">What</th>
-                <th scope="col">Before ({pos(diff.from)})</th>
-                <th scope="col">After ({pos(diff.to)})</th>
-              </tr>
-            </thead>
-            <tbody>
-              {diff.changes.map((c, i) => (
-                <tr key={i}>
-                  <th scope="row">
-                    <code>{showPath(c.path, names)}</code>
-                  </th>
-                  <td>{show(c.before, names)}</td>
-                  <td>{show(c.after, names)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <dl className="diff-list" data-testid="diff-table" aria-label={`State changes from ${pos(diff.from)} to ${pos(diff.to)}`}>
+          {fields.map((c, i) => (
+            <div key={i} className="diff-entry">
+              <dt>
+                <code>{c.path}</code>
+              </dt>
+              <dd>
+                <span className="diff-before" title={c.exact?.before ?? undefined}>
+                  {c.before}
+                </span>{" "}
+                <span aria-label="becomes">→</span>{" "}
+                <span className="diff-after" title={c.exact?.after ?? undefined}>
+                  {c.after}
+                </span>
+              </dd>
+            </div>
+          ))}
+        </dl>
       )}
     </section>
   );

@@ -5,8 +5,13 @@
  * never a colour alone.
  */
 import type { ReactNode } from "react";
-import { address, size, type ScenarioActor } from "../timeline/model.ts";
+import { address, CHANGE_BADGE, exactBytes, size, type Annotations, type ScenarioActor } from "../timeline/model.ts";
 import type { BlockGroup, FsState } from "../types.ts";
+
+/** A byte count for people, the exact count on hover. */
+function Bytes(props: { value: string | null }) {
+  return props.value === null ? <>?</> : <span title={exactBytes(props.value)}>{size(props.value)}</span>;
+}
 
 function yesNo(v: boolean): ReactNode {
   return v ? (
@@ -57,8 +62,11 @@ export function StatePanel(props: {
   names: ReadonlyMap<string, string>;
   actors: readonly ScenarioActor[];
   cursor: number;
+  notes: Annotations;
 }) {
-  const { state, names, actors } = props;
+  const { state, names, actors, notes } = props;
+  // What the rules changed at the cursor: its event, and those its processing released.
+  const here = [props.cursor, ...(notes.released.get(props.cursor) ?? [])].flatMap((s) => (notes.changes.get(s) ?? []).map((c) => ({ ...c, seq: s })));
   const taskOf = (pid: number | null) => state?.actors.find((a) => a.pid === pid)?.task ?? null;
   return (
     <section className="panel state-panel" aria-labelledby="state-title" aria-busy={props.loading} data-testid="state-panel">
@@ -74,6 +82,18 @@ export function StatePanel(props: {
       ) : null}
       {!state ? null : (
         <>
+          {here.length > 0 ? (
+            <>
+              <h3>What the rules changed here</h3>
+              <ul className="plain rule-changes" data-testid="state-rule-changes">
+                {here.map((c, i) => (
+                  <li key={i} className={`fact ${c.kind}`}>
+                    <span aria-hidden="true">{CHANGE_BADGE[c.kind]?.icon ?? "•"} </span>#{c.seq} <strong>{CHANGE_BADGE[c.kind]?.word ?? c.kind}:</strong> {c.text}
+                  </li>
+                ))}
+              </ul>
+            </>
+          ) : null}
           <h3>Block groups</h3>
           {state.blockGroups.length === 0 ? (
             <p className="muted">none known yet</p>
@@ -85,8 +105,7 @@ export function StatePanel(props: {
                     <code>{address(bg.start, names)}</code> {bgStatus(bg)}
                     <span className="muted small">
                       {" "}
-                      · {bg.length ? size(bg.length) : "length ?"}
-                      {bg.flags.length ? ` · ${bg.flags.join("|")}` : ""}
+                      · {bg.length ? <Bytes value={bg.length} /> : "length ?"} · {bg.flags.length ? bg.flags.join("|") : "type unknown"}
                     </span>
                   </p>
                   <dl className="pairs">
@@ -116,7 +135,9 @@ export function StatePanel(props: {
                     </div>
                     <div>
                       <dt>used</dt>
-                      <dd>{size(bg.used)}</dd>
+                      <dd>
+                        <Bytes value={bg.used} />
+                      </dd>
                     </div>
                     {bg.newBgOf !== null ? (
                       <div>
@@ -141,7 +162,7 @@ export function StatePanel(props: {
                     <th scope="col">Chunk</th>
                     <th scope="col">In mapping tree</th>
                     <th scope="col">Pinned</th>
-                    <th scope="col">Device ranges</th>
+                    <th scope="col">Stripes · device ranges</th>
                   </tr>
                 </thead>
                 <tbody>
@@ -150,16 +171,18 @@ export function StatePanel(props: {
                       <th scope="row">
                         {address(m.start, names)}
                         <div className="muted small">
-                          {m.length ? size(m.length) : "length ?"}
-                          {m.type.length ? ` · ${m.type.join("|")}` : ""}
+                          {m.length ? <Bytes value={m.length} /> : "length ?"} · {m.type.length ? m.type.join("|") : "type unknown"}
                         </div>
                       </th>
                       <td>{yesNo(m.inTree)}</td>
                       <td>{m.pinned ? <span className="flag yes"><span aria-hidden="true">⚑</span> pinned</span> : <span className="flag no">no</span>}</td>
                       <td className="small">
-                        {m.devRanges.length === 0
-                          ? "unknown"
-                          : m.devRanges.map((r) => `dev ${r.devid} [${address(r.physical, names)}, ${address(r.end, names)})`).join("; ")}
+                        {m.stripes
+                          ? m.stripes.map((s) => `dev ${s.devid} @ ${address(s.physical, names)}`).join(", ")
+                          : m.stripeCount !== null
+                            ? `${m.stripeCount} stripe${m.stripeCount === 1 ? "" : "s"}, devices unknown`
+                            : "stripes unknown"}
+                        {m.devRanges.length > 0 ? <> · {m.devRanges.map((r) => `dev ${r.devid} [${address(r.physical, names)}, ${address(r.end, names)})`).join("; ")}</> : null}
                       </td>
                     </tr>
                   ))}
@@ -212,7 +235,7 @@ export function StatePanel(props: {
                   </span>
                 )}
                 {a.phase !== "none" ? ` · commit phase ${a.phase}` : ""}
-                {a.discard ? ` · discard in flight: dev ${a.discard.devid ?? "?"} ${address(a.discard.physical, names)} +${a.discard.len ? size(a.discard.len) : "?"}` : ""}
+                {a.discard ? <> · discard in flight: dev {a.discard.devid ?? "?"} {address(a.discard.physical, names)} +<Bytes value={a.discard.len} /></> : ""}
               </li>
             ))}
           </ul>
@@ -256,7 +279,7 @@ export function StatePanel(props: {
                         <td>{d.devid}</td>
                         <td>
                           {address(d.physical, names)}
-                          {d.length ? ` +${size(d.length)}` : ""}
+                          {d.length ? <> +<Bytes value={d.length} /></> : ""}
                         </td>
                         <td>{address(d.chunk, names)}</td>
                         <td>{d.deletedAt === null ? "live" : `after ${d.deletedAt} commit(s)`}</td>

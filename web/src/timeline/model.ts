@@ -1,17 +1,22 @@
 /**
- * The timeline as data, from a trace's events and a replay's report: one lane
- * per actor (task, or CPU), rows in recorded or in applied order, the spans
- * during which an actor was blocked, findings per row, and the cursor points.
- * Pure: no DOM, no fetch (the Node tests run it, test/web/model.test.ts).
+ * The timeline as data (pure: no DOM, no fetch; test/web/model.test.ts runs
+ * it): lanes from the trace's overview (one per task or per CPU, idle tasks
+ * folded), what each row says (waits, findings, what the rules changed),
+ * blocked spans, and the number format every view of the page uses.
  *
  * The cursor is a *processing point*: the seq of the last recorded event the
  * replay has processed (0 = before the first), which is what `stateAt(seq)`
- * and `diff(from, to)` take. An event deferred under the rules (its actor was
- * blocked) is applied when the replay processes the event after which it was
- * released (`appliedAfterSeq`): in applied order it is shown there, and its
- * processing point is that seq.
+ * and `diff(from, to)` take. An event deferred under the rules is applied
+ * when the replay processes the event after which it was released
+ * (`appliedAfterSeq`): in applied order it is shown there (order.ts), and
+ * its processing point is that seq.
  */
-import type { CheckResult, Finding, Reordering, TraceEvent } from "../types.ts";
+import { payloadText } from "../../../src/events/describe.ts";
+import { exactBytes, hex, size, timestamp } from "../../../src/events/units.ts";
+import type { CheckResult, Finding, Overview, Reordering, RuleChange, TraceEvent } from "../types.ts";
+import type { DisplayOrder } from "./order.ts";
+
+export { exactBytes, hex, size, timestamp };
 
 export type LaneMode = "task" | "cpu";
 export type OrderMode = "recorded" | "applied";
@@ -26,53 +31,23 @@ export interface ScenarioActor {
 
 export interface Lane {
   readonly key: string;
-  /** e.g. `A · btrfs [17451]` or `CPU 1`. */
+  /** e.g. `A · btrfs [17451]`, `btrfs-cleaner-206` or `CPU 1`. */
   readonly label: string;
   /** e.g. `balance · CPU 0`. */
   readonly detail: string;
+  /** The tasks (pids) drawn in it; several for a CPU lane or the folded idle lane. */
+  readonly pids: readonly number[];
+  /** The CPU of a CPU lane. */
+  readonly cpu: number | null;
+  /** The lane of the folded idle tasks. */
+  readonly folded: boolean;
 }
 
-export interface Row {
-  readonly event: TraceEvent;
-  /** The task, short: `A` for a scenario's actor, else as the server names it (`comm-pid`, `cpuN (unknown task)`). */
-  readonly who: string;
-  /** Index into `lanes`. */
-  readonly lane: number;
-  /** Cursor point of this row (see the file comment). */
-  readonly point: number;
-  /** Set when the event waited under the rules. */
-  readonly deferred: Reordering | null;
-  /** Findings this event triggered. */
-  readonly findings: readonly Finding[];
-  /** Why the replay could not decide at this event, if it could not. */
-  readonly undecided: string | null;
-  /** Seqs of deferred events released when this event was processed. */
-  readonly released: readonly number[];
-}
-
-export interface BlockedSpan {
-  readonly lane: number;
-  /** Row indexes, inclusive. */
-  readonly fromRow: number;
-  readonly toRow: number;
-  readonly pid: number;
-  readonly waitedFor: string;
-  /** First deferred seq and the seq that released it (null: never released). */
-  readonly fromSeq: number;
-  readonly releasedAt: number | null;
-}
-
-export interface TimelineModel {
+export interface Lanes {
   readonly mode: LaneMode;
   readonly lanes: readonly Lane[];
-  readonly rows: readonly Row[];
-  readonly spans: readonly BlockedSpan[];
-  /** Cursor points in display order, 0 first, without repeats. */
-  readonly points: readonly number[];
-  /** seq → row index. */
-  readonly rowOfSeq: ReadonlyMap<number, number>;
-  /** True when the rules moved at least one event. */
-  readonly reordered: boolean;
+  /** The lane of an event. */
+  laneOf(e: { readonly origin: { readonly pid: number; readonly cpu: number | null } }): number;
 }
 
 /** The actors a scenario trace declares (trace.meta.scenario.actors), if any. */
@@ -105,171 +80,201 @@ export function addressNames(meta: unknown): Map<string, string> {
   return out;
 }
 
-function laneKey(e: TraceEvent, mode: LaneMode): string {
-  return mode === "task" ? `pid:${e.origin.pid}` : `cpu:${e.origin.cpu ?? "?"}`;
-}
-
-function buildLanes(events: readonly TraceEvent[], mode: LaneMode, actors: readonly ScenarioActor[]): { lanes: Lane[]; index: Map<string, number> } {
-  const index = new Map<string, number>();
-  const lanes: Lane[] = [];
-  const cpusOf = new Map<number, Set<string>>();
-  const commOf = new Map<number, string | null>();
-  const taskOf = new Map<number, string>();
-  const pidsOf = new Map<string, Set<number>>();
-  for (const e of events) {
-    const cpu = e.origin.cpu === null ? "?" : String(e.origin.cpu);
-    (cpusOf.get(e.origin.pid) ?? cpusOf.set(e.origin.pid, new Set()).get(e.origin.pid)!).add(cpu);
-    if (!commOf.has(e.origin.pid) || commOf.get(e.origin.pid) === null) {
-      commOf.set(e.origin.pid, e.origin.comm);
-      taskOf.set(e.origin.pid, e.origin.task);
-    }
-    (pidsOf.get(cpu) ?? pidsOf.set(cpu, new Set()).get(cpu)!).add(e.origin.pid);
-  }
+/**
+ * Lanes of a trace from its overview: declared actors first (a scenario's
+ * columns), then tasks as they first appear; or one per CPU. With `fold`,
+ * idle tasks — the kernel's idle task, and tasks given in `quiet` (no event
+ * in view) — share one lane at the end.
+ */
+export function buildLanes(
+  overview: Overview,
+  mode: LaneMode,
+  actors: readonly ScenarioActor[],
+  opts: { readonly fold?: boolean; readonly quiet?: ReadonlySet<number> } = {},
+): Lanes {
   const byPid = new Map(actors.map((a) => [a.pid, a]));
-  const add = (key: string, lane: Lane) => {
-    if (index.has(key)) return;
-    index.set(key, lanes.length);
-    lanes.push(lane);
-  };
-  const taskLane = (pid: number): Lane => {
-    const a = byPid.get(pid);
-    const comm = a?.comm ?? commOf.get(pid) ?? null;
-    const cpus = [...(cpusOf.get(pid) ?? [])].filter((c) => c !== "?");
-    const where = cpus.length === 0 ? (a?.cpu != null ? `CPU ${a.cpu}` : "") : `CPU ${cpus.join(", ")}`;
-    return {
-      key: `pid:${pid}`,
-      label: a ? `${a.name} · ${comm ?? "task"} [${pid}]` : (taskOf.get(pid) ?? `pid ${pid}`),
-      detail: [a?.role, where].filter((s) => s).join(" · "),
-    };
-  };
+  const tasks = new Map(overview.tasks.map((t) => [t.pid, t]));
+  const lanes: Lane[] = [];
   if (mode === "task") {
-    // Declared actors first (a scenario's columns), then tasks as they appear.
-    for (const a of actors) if (cpusOf.has(a.pid)) add(`pid:${a.pid}`, taskLane(a.pid));
-    for (const e of events) add(laneKey(e, mode), taskLane(e.origin.pid));
-  } else {
-    const cpus = [...pidsOf.keys()].sort((a, b) => (a === "?" ? 1 : b === "?" ? -1 : Number(a) - Number(b)));
-    for (const cpu of cpus) {
-      const tasks = [...(pidsOf.get(cpu) ?? [])].map((pid) => byPid.get(pid)?.name ?? taskOf.get(pid) ?? `pid ${pid}`);
-      add(`cpu:${cpu}`, { key: `cpu:${cpu}`, label: cpu === "?" ? "CPU unknown" : `CPU ${cpu}`, detail: tasks.join(", ") });
+    const order = [...actors.map((a) => a.pid).filter((p) => tasks.has(p)), ...overview.tasks.map((t) => t.pid).filter((p) => !byPid.has(p))];
+    const idle = (pid: number) => opts.fold === true && !byPid.has(pid) && (tasks.get(pid)!.idle || (opts.quiet?.has(pid) ?? false));
+    const folded: number[] = [];
+    const index = new Map<number, number>();
+    for (const pid of order) {
+      if (idle(pid)) {
+        folded.push(pid);
+        continue;
+      }
+      const t = tasks.get(pid)!;
+      const a = byPid.get(pid);
+      const where = t.cpus.length === 0 ? (a?.cpu != null ? `CPU ${a.cpu}` : "") : `CPU ${t.cpus.join(", ")}`;
+      index.set(pid, lanes.length);
+      lanes.push({
+        key: `pid:${pid}`,
+        label: a ? `${a.name} · ${a.comm ?? t.comm ?? "task"} [${pid}]` : t.task,
+        detail: [a?.role, where, `${t.events} event${t.events === 1 ? "" : "s"}`].filter((s) => s).join(" · "),
+        pids: [pid],
+        cpu: null,
+        folded: false,
+      });
     }
+    if (folded.length > 0) {
+      for (const pid of folded) index.set(pid, lanes.length);
+      lanes.push({
+        key: "idle",
+        label: `${folded.length} idle task${folded.length === 1 ? "" : "s"}`,
+        detail: folded.map((p) => tasks.get(p)!.task).slice(0, 4).join(", ") + (folded.length > 4 ? ", …" : ""),
+        pids: folded,
+        cpu: null,
+        folded: true,
+      });
+    }
+    return { mode, lanes, laneOf: (e) => index.get(e.origin.pid) ?? 0 };
   }
-  return { lanes, index };
+  const index = new Map<number | null, number>();
+  for (const c of overview.cpus) {
+    const on = overview.tasks.filter((t) => (c.cpu === null ? t.cpus.length === 0 : t.cpus.includes(c.cpu)));
+    const names = on.map((t) => byPid.get(t.pid)?.name ?? t.task);
+    index.set(c.cpu, lanes.length);
+    lanes.push({
+      key: `cpu:${c.cpu ?? "?"}`,
+      label: c.cpu === null ? "CPU unknown" : `CPU ${c.cpu}`,
+      detail: names.slice(0, 3).join(", ") + (names.length > 3 ? ` +${names.length - 3} more` : ""),
+      pids: on.map((t) => t.pid),
+      cpu: c.cpu,
+      folded: false,
+    });
+  }
+  return { mode, lanes, laneOf: (e) => index.get(e.origin.cpu) ?? 0 };
 }
 
-/** Recorded seqs in the order the replay applied them under the report's rules. */
-export function appliedOrder(events: readonly TraceEvent[], check: Pick<CheckResult, "reordered"> | null): TraceEvent[] {
-  if (!check || check.reordered.length === 0) return [...events];
-  const deferred = new Map(check.reordered.map((r) => [r.seq, r]));
-  const releasedAt = new Map<number, TraceEvent[]>();
-  const never: TraceEvent[] = [];
-  for (const e of events) {
-    const r = deferred.get(e.seq);
-    if (!r) continue;
-    if (r.appliedAfterSeq === null) never.push(e);
-    else (releasedAt.get(r.appliedAfterSeq) ?? releasedAt.set(r.appliedAfterSeq, []).get(r.appliedAfterSeq)!).push(e);
-  }
-  const out: TraceEvent[] = [];
-  for (const e of events) {
-    if (!deferred.has(e.seq)) out.push(e);
-    for (const later of releasedAt.get(e.seq) ?? []) out.push(later);
-  }
-  return [...out, ...never];
+// ---- what a row says ----------------------------------------------------------------
+
+/** The replay's answers about events, by seq. */
+export interface Annotations {
+  readonly deferred: ReadonlyMap<number, Reordering>;
+  readonly findings: ReadonlyMap<number, readonly Finding[]>;
+  readonly undecided: ReadonlyMap<number, string>;
+  /** Seqs released when the event of this seq was processed. */
+  readonly released: ReadonlyMap<number, readonly number[]>;
+  readonly changes: ReadonlyMap<number, readonly RuleChange[]>;
+  /** The last seq of the trace (the point of events never applied). */
+  readonly last: number;
 }
 
-export function buildTimeline(
-  events: readonly TraceEvent[],
-  check: CheckResult | null,
-  opts: { readonly lanes: LaneMode; readonly order: OrderMode; readonly actors?: readonly ScenarioActor[] },
-): TimelineModel {
-  const { lanes, index } = buildLanes(events, opts.lanes, opts.actors ?? []);
-  const deferred = new Map((check?.reordered ?? []).map((r) => [r.seq, r]));
-  const findingsAt = new Map<number, Finding[]>();
-  for (const f of check?.findings ?? []) (findingsAt.get(f.seq) ?? findingsAt.set(f.seq, []).get(f.seq)!).push(f);
-  const releasedBy = new Map<number, number[]>();
+function groupBy<T>(items: readonly T[], key: (t: T) => number): Map<number, T[]> {
+  const out = new Map<number, T[]>();
+  for (const it of items) {
+    const k = key(it);
+    const list = out.get(k);
+    if (list) list.push(it);
+    else out.set(k, [it]);
+  }
+  return out;
+}
+
+export function annotations(check: CheckResult | null, changes: readonly RuleChange[] | null, last: number): Annotations {
+  const released = new Map<number, number[]>();
   for (const r of check?.reordered ?? []) {
-    if (r.appliedAfterSeq !== null) (releasedBy.get(r.appliedAfterSeq) ?? releasedBy.set(r.appliedAfterSeq, []).get(r.appliedAfterSeq)!).push(r.seq);
+    if (r.appliedAfterSeq !== null) (released.get(r.appliedAfterSeq) ?? released.set(r.appliedAfterSeq, []).get(r.appliedAfterSeq)!).push(r.seq);
   }
-  const undecidedAt = new Map((check?.undecided ?? []).map((u) => [u.seq, u.why]));
-  const last = events.length === 0 ? 0 : events[events.length - 1]!.seq;
-  const ordered = opts.order === "applied" ? appliedOrder(events, check) : [...events];
-  const byPid = new Map((opts.actors ?? []).map((a) => [a.pid, a.name]));
-  const who = (e: TraceEvent) => byPid.get(e.origin.pid) ?? e.origin.task;
-  const rows: Row[] = ordered.map((event) => {
-    const d = deferred.get(event.seq) ?? null;
-    return {
-      event,
-      who: who(event),
-      lane: index.get(laneKey(event, opts.lanes)) ?? 0,
-      point: opts.order === "applied" && d ? (d.appliedAfterSeq ?? last) : event.seq,
-      deferred: d,
-      findings: findingsAt.get(event.seq) ?? [],
-      undecided: undecidedAt.get(event.seq) ?? null,
-      released: (releasedBy.get(event.seq) ?? []).sort((a, b) => a - b),
-    };
-  });
-  const rowOfSeq = new Map(rows.map((r, i) => [r.event.seq, i]));
-  const points: number[] = [0];
-  for (const r of rows) if (r.point !== points[points.length - 1] && !points.includes(r.point)) points.push(r.point);
+  for (const list of released.values()) list.sort((a, b) => a - b);
+  return {
+    deferred: new Map((check?.reordered ?? []).map((r) => [r.seq, r])),
+    findings: groupBy(check?.findings ?? [], (f) => f.seq),
+    undecided: new Map((check?.undecided ?? []).map((u) => [u.seq, u.why])),
+    released,
+    changes: groupBy(changes ?? [], (c) => c.seq),
+    last,
+  };
+}
 
-  // Blocked spans: per task, runs of deferred events released together.
+export interface Row {
+  readonly event: TraceEvent;
+  /** Display index (0-based, without the start row). */
+  readonly index: number;
+  readonly lane: number;
+  /** Cursor point of this row. */
+  readonly point: number;
+  readonly deferred: Reordering | null;
+  readonly findings: readonly Finding[];
+  readonly undecided: string | null;
+  readonly released: readonly number[];
+  /** What the rules changed at this event (changes.ts facts), waits first. */
+  readonly changes: readonly RuleChange[];
+  /** Shown after the event that released it (applied order). */
+  readonly moved: boolean;
+}
+
+export function rowOf(event: TraceEvent, index: number, moved: boolean, lanes: Lanes, a: Annotations, order: OrderMode): Row {
+  const d = a.deferred.get(event.seq) ?? null;
+  return {
+    event,
+    index,
+    lane: lanes.laneOf(event),
+    point: order === "applied" && d ? (d.appliedAfterSeq ?? a.last) : event.seq,
+    deferred: d,
+    findings: a.findings.get(event.seq) ?? [],
+    undecided: a.undecided.get(event.seq) ?? null,
+    released: a.released.get(event.seq) ?? [],
+    changes: a.changes.get(event.seq) ?? [],
+    moved,
+  };
+}
+
+/** The moved events of a report (applied order), for DisplayOrder. */
+export function movedEvents(check: CheckResult | null, order: OrderMode): { seq: number; release: number | null }[] {
+  if (order !== "applied" || !check) return [];
+  return check.reordered.map((r) => ({ seq: r.seq, release: r.appliedAfterSeq }));
+}
+
+/** The seqs whose rank a filtered timeline needs: the moved events and those just before, their releases, the span starts, the cursor. */
+export function seqsToRank(check: CheckResult | null, cursor: number): number[] {
+  const out = new Set<number>([cursor]);
+  for (const r of check?.reordered ?? []) {
+    out.add(r.seq);
+    out.add(r.seq - 1);
+    if (r.appliedAfterSeq !== null) out.add(r.appliedAfterSeq);
+  }
+  return [...out].filter((s) => s >= 0).sort((a, b) => a - b);
+}
+
+export interface BlockedSpan {
+  readonly pids: readonly number[];
+  readonly pid: number;
+  /** Display indexes, inclusive. */
+  readonly fromIndex: number;
+  readonly toIndex: number;
+  readonly waitedFor: string;
+  readonly fromSeq: number;
+  readonly releasedAt: number | null;
+}
+
+/**
+ * Per task, the runs of waiting events released together: the task's lane is
+ * hatched from the row where it blocked to the row that released it.
+ */
+export function blockedSpans(check: CheckResult | null, order: DisplayOrder, rank: (seq: number) => number): BlockedSpan[] {
   const spans: BlockedSpan[] = [];
-  const waitsOf = new Map<number, Reordering[]>();
-  for (const r of [...(check?.reordered ?? [])].sort((a, b) => a.seq - b.seq)) (waitsOf.get(r.pid) ?? waitsOf.set(r.pid, []).get(r.pid)!).push(r);
-  for (const [pid, list] of waitsOf) {
+  const waits = groupBy([...(check?.reordered ?? [])].sort((a, b) => a.seq - b.seq), (r) => r.pid);
+  for (const [pid, list] of waits) {
     let i = 0;
     while (i < list.length) {
       const first = list[i]!;
-      const release = first.appliedAfterSeq;
       let j = i;
-      while (j + 1 < list.length && list[j + 1]!.appliedAfterSeq === release) j++;
-      const firstEvent = rows[rowOfSeq.get(first.seq) ?? -1]?.event;
-      const lane = firstEvent ? (index.get(laneKey(firstEvent, opts.lanes)) ?? 0) : 0;
-      // From the first row processed at or after the first deferred event, to the releasing event's row.
-      let fromRow = rows.findIndex((r) => r.point >= first.seq && !(r.deferred && r.deferred.appliedAfterSeq === release && opts.order === "applied"));
-      if (fromRow < 0) fromRow = rows.length - 1;
-      const releaseRow = release === null ? rows.length - 1 : (rowOfSeq.get(release) ?? rows.length - 1);
-      spans.push({ lane, fromRow, toRow: Math.max(fromRow, releaseRow), pid, waitedFor: first.waitedFor, fromSeq: first.seq, releasedAt: release });
+      while (j + 1 < list.length && list[j + 1]!.appliedAfterSeq === first.appliedAfterSeq) j++;
+      const fromIndex = order.lastIndexAtOrBefore(first.seq - 1, rank(first.seq - 1)) + 1;
+      const release = first.appliedAfterSeq;
+      // The releasing row: the last kept row at or before the release, not counting the rows it released.
+      const toIndex = release === null ? order.length - 1 : order.lastIndexAtOrBefore(release - 1, rank(release - 1)) + (rank(release) - rank(release - 1));
+      if (toIndex >= fromIndex) spans.push({ pids: [pid], pid, fromIndex, toIndex, waitedFor: first.waitedFor, fromSeq: first.seq, releasedAt: release });
       i = j + 1;
     }
   }
-  spans.sort((a, b) => a.fromRow - b.fromRow || a.lane - b.lane);
-  return { mode: opts.lanes, lanes, rows, spans, points, rowOfSeq, reordered: deferred.size > 0 };
+  return spans.sort((a, b) => a.fromIndex - b.fromIndex || a.pid - b.pid);
 }
 
-/** The blocked span covering a lane at a row, if any. */
-export function spanAt(model: TimelineModel, lane: number, row: number): BlockedSpan | null {
-  for (const s of model.spans) if (s.lane === lane && s.fromRow <= row && row <= s.toRow) return s;
-  return null;
-}
-
-/** The cursor point after (+1) or before (-1) `point`, in display order. */
-export function stepPoint(model: TimelineModel, point: number, delta: number): number {
-  const i = model.points.indexOf(point);
-  if (i < 0) return model.points[0] ?? 0;
-  const j = Math.min(model.points.length - 1, Math.max(0, i + delta));
-  return model.points[j]!;
-}
-
-// ---- formatting of values --------------------------------------------------------
-
-const ADDRESS_KEYS = new Set(["bytenr", "start", "physical", "offset", "chunk", "logical"]);
-const SIZE_KEYS = new Set(["len", "length", "bytes", "used", "size", "reserved"]);
-
-/** A decimal u64 string as hex (`0xa69c00000`); other text unchanged. */
-export function hex(v: string): string {
-  return /^[0-9]+$/.test(v) ? `0x${BigInt(v).toString(16)}` : v;
-}
-
-/** A byte count with a binary unit when exact (`8M`), else decimal. */
-export function size(v: string): string {
-  if (!/^[0-9]+$/.test(v)) return v;
-  let n = BigInt(v);
-  for (const unit of ["", "K", "M", "G", "T"]) {
-    if (n < 1024n || n % 1024n !== 0n || unit === "T") return `${n}${unit}`;
-    n /= 1024n;
-  }
-  return v;
-}
+// ---- the number format of the page (src/events/units.ts, shared with the CLI) -------------
 
 /** An address by its scenario name when it has one: `X (0xa69c00000)`. */
 export function address(v: string | null | undefined, names: ReadonlyMap<string, string>): string {
@@ -278,19 +283,20 @@ export function address(v: string | null | undefined, names: ReadonlyMap<string,
   return name ? `${name} (${hex(v)})` : hex(v);
 }
 
-/** `bytenr=X outcome=proceed` for an event's payload (Event.data: a JSON object in wire form). */
+/** `bytenr=X len=1M flags=METADATA|RAID1` for an event's payload (wire form). */
 export function formatArgs(data: unknown, names: ReadonlyMap<string, string>): string {
-  const parts: string[] = [];
-  const payload = (typeof data === "object" && data !== null ? data : {}) as Readonly<Record<string, unknown>>;
-  for (const [k, v] of Object.entries(payload)) {
-    if (v === null || v === undefined) continue;
-    let text: string;
-    if (typeof v === "string" && ADDRESS_KEYS.has(k)) text = names.get(v) ?? hex(v);
-    else if (typeof v === "string" && SIZE_KEYS.has(k)) text = size(v);
-    else if (Array.isArray(v)) text = v.map((x) => (typeof x === "object" && x ? Object.values(x as object).map((y) => (typeof y === "string" ? (names.get(y) ?? hex(y)) : String(y))).join(":") : String(x))).join(",");
-    else if (typeof v === "object") text = JSON.stringify(v);
-    else text = String(v);
-    parts.push(`${k}=${text}`);
-  }
-  return parts.join(" ");
+  return payloadText(data, { names });
 }
+
+/** The short badge of a rule change on a card. */
+export const CHANGE_BADGE: Readonly<Record<string, { readonly icon: string; readonly word: string }>> = {
+  waited: { icon: "‖", word: "waited" },
+  not_applied: { icon: "⤫", word: "not applied" },
+  skipped: { icon: "↷", word: "skipped" },
+  implied: { icon: "+", word: "implied" },
+  pinned: { icon: "⚑", word: "pinned" },
+  unpinned: { icon: "⚐", word: "unpinned" },
+  moved_allocation: { icon: "⇥", word: "allocation moved" },
+  tolerated: { icon: "✓", word: "tolerated" },
+  note: { icon: "ℹ", word: "note" },
+};

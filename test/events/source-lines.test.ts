@@ -1,0 +1,90 @@
+/**
+ * Source lines (issue 14): the text of the lines that made events, stored by
+ * the import in blocks, in its own transaction; read back per event, across
+ * forks and after the base of a fork is deleted. Expected texts are the
+ * lines given, written out.
+ */
+import { BLOCK_LINES, blockLines, SourceBlockBuilder } from "../../src/events/source-lines.ts";
+import { DomainError } from "../../src/errors.ts";
+import { TextSpool } from "../../src/events/spool.ts";
+import type { RaceEvent } from "../../src/events/types.ts";
+import { databaseForFile } from "../helpers/db.ts";
+import { origin } from "../helpers/events.ts";
+
+const t = databaseForFile();
+
+const ev = (line: number, pid = 7): RaceEvent => ({ type: "commit_done", data: { gen: line }, origin: origin({ line, pid }), chain: null });
+/** What the API's source loader passes: each event's seq and line. */
+const at = (events: readonly { seq: number; origin: { line: number | null } }[]) => events.map((e) => ({ seq: e.seq, line: e.origin.line }));
+const text = (line: number) => `  task-${line}  [001] ..... 1.${String(line).padStart(6, "0")}: btrfs_transaction_commit:\tgen=${line} \\ "q"`;
+
+test("a block holds lines with tabs, backslashes and empty text, and closes at its size", () => {
+  const b = new SourceBlockBuilder();
+  const lines = [1, 2, 5, 9].map((line) => ({ line, text: line === 5 ? "" : text(line) }));
+  for (const l of lines) expect(b.add(l)).toBeNull();
+  const block = b.take()!;
+  expect([block.firstLine, block.lastLine]).toEqual([1, 9]);
+  expect([...blockLines(block.text)]).toEqual(lines.map((l) => [l.line, l.text]));
+  expect([...blockLines(block.text, new Set([5, 9]))]).toEqual([[5, ""], [9, text(9)]]);
+  expect(b.take()).toBeNull();
+  let closed = 0;
+  for (let i = 1; i <= BLOCK_LINES * 2; i++) if (b.add({ line: i, text: "x" })) closed++;
+  expect(closed).toBe(2);
+});
+
+test("the spool gives back what was appended, in pieces cut after a newline, never inside a character", () => {
+  const spool = new TextSpool();
+  const lines = Array.from({ length: 5000 }, (_, i) => `${i}\tkworker/u8:3-«ü»-€ ${"x".repeat(i % 97)}\n`);
+  for (const l of lines) spool.append(l);
+  const pieces = [...spool.pieces(4096)];
+  expect(pieces.length).toBeGreaterThan(10);
+  for (const p of pieces) expect(p.endsWith("\n")).toBe(true);
+  expect(pieces.join("")).toBe(lines.join(""));
+  spool.close();
+  expect([...new TextSpool().pieces()]).toEqual([]);
+});
+
+test("imported with their events, read back per event; a fork reads its base's, and keeps them when the base is deleted", async () => {
+  const n = 1500;
+  const events = Array.from({ length: n }, (_, i) => ev(10 + 2 * i));
+  const base = await t.store.importTrace({ name: "with-sources", source: { file: "x.trace", hash: null, format: "api" } }, [
+    { events: events.slice(0, 700), sourceLines: events.slice(0, 700).map((e) => ({ line: e.origin.line!, text: text(e.origin.line!) })) },
+    { events: events.slice(700), sourceLines: events.slice(700).map((e) => ({ line: e.origin.line!, text: text(e.origin.line!) })) },
+  ]);
+  const stored = await t.store.read(base.id, { from: 690, to: 712 });
+  const got = await t.store.sourceLines(base.id, at(stored));
+  expect(stored.map((e) => got.get(e.seq))).toEqual(stored.map((e) => ({ line: e.origin.line, text: text(e.origin.line!) })));
+  // Lines of events far apart: only their blocks are read.
+  const far = await t.store.read(base.id, { from: 1, to: 1 });
+  const last = await t.store.read(base.id, { from: n, to: n });
+  const both = await t.store.sourceLines(base.id, at([...far, ...last]));
+  expect(both.get(1)).toEqual({ line: 10, text: text(10) });
+  expect(both.get(n)).toEqual({ line: 10 + 2 * (n - 1), text: text(10 + 2 * (n - 1)) });
+
+  const fork = await t.store.forkTrace(base.id, 1000, { name: "fork", source: { file: null, hash: null, format: "api" } });
+  await t.store.append(fork.id, 1000, [ev(20)]); // an appended event: a line number, no stored text
+  const around = await t.store.read(fork.id, { from: 999, to: 1001 });
+  const inFork = await t.store.sourceLines(fork.id, at(around));
+  expect(inFork.get(999)).toEqual({ line: around[0]!.origin.line, text: text(around[0]!.origin.line!) });
+  expect(inFork.get(1000)).toBeDefined();
+  expect(inFork.has(1001)).toBe(false);
+  await t.store.deleteTrace(base.id);
+  const after = await t.store.sourceLines(fork.id, at(await t.store.read(fork.id, { from: 1, to: 1001 })));
+  expect(after.size).toBe(1000);
+  expect(after.get(500)).toEqual({ line: 10 + 2 * 499, text: text(10 + 2 * 499) });
+});
+
+test("source lines out of order are refused and nothing of the import is stored", async () => {
+  const err = await t.store
+    .importTrace({ name: "bad-sources", source: { file: "bad.trace", hash: null, format: "api" } }, [
+      { events: [ev(3), ev(4)], sourceLines: [{ line: 4, text: "b" }, { line: 3, text: "a" }] },
+    ])
+    .then(
+      () => null,
+      (e: unknown) => e,
+    );
+  expect(err).toBeInstanceOf(DomainError);
+  expect((err as DomainError).code).toBe("BAD_USER_INPUT");
+  expect((err as Error).message).toBe("bad.trace: source line: line 3: source lines must come in ascending order (after line 4)");
+  expect(await t.store.findTrace("bad-sources")).toBeNull();
+});
