@@ -33,3 +33,10 @@ export function checkName(field: string, value: string, max = 200): string {
 export function printable(s: string): string {
   return s.replace(CONTROL_OR_BACKSLASH, (c) => (c.charCodeAt(0) < 0x80 ? JSON.stringify(c).slice(1, -1) : `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`));
 }
+
+/** A UUID as racelab's ids and btrfs fsids print it (regular-expression source, no anchors). */
+export const UUID_PATTERN = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
+const UUID = new RegExp(`^${UUID_PATTERN}$`, "i");
+
+/** Is `s` a UUID (an id racelab made, not a name)? */
+export const isUuid = (s: string): boolean => UUID.test(s);

@@ -41,3 +41,34 @@ export async function inTransaction<T>(pool: pg.Pool, what: string, fn: (client:
     throw databaseError(what, err);
   }
 }
+
+/** The version an append expects its stream at (its number of events as the writer saw it), or "any". */
+export type ExpectedVersion = number | "any";
+
+/** The tables whose rows are event streams: an `id` and a `version` (the number of its events). */
+export type StreamTable = "traces" | "submission_streams";
+
+/**
+ * The one optimistic append of racelab's event streams (trace events,
+ * submission events), inside the caller's transaction: locks the stream's
+ * row, refuses a stale `expected` version (CONFLICT, `what` names the
+ * stream), lets `insert` write `count` events from seq version+1, and moves
+ * the version on. Null when the stream's row does not exist.
+ */
+export async function appendToStream(
+  client: pg.PoolClient,
+  stream: { readonly table: StreamTable; readonly id: string; readonly what: string },
+  expected: ExpectedVersion,
+  count: number,
+  insert: (firstSeq: number) => Promise<void>,
+): Promise<{ readonly before: number; readonly version: number } | null> {
+  const { rows } = await client.query<{ version: number }>(`SELECT version FROM ${stream.table} WHERE id = $1 FOR UPDATE`, [stream.id]);
+  const before = rows[0]?.version;
+  if (before === undefined) return null;
+  if (expected !== "any" && expected !== before) throw new DomainError("CONFLICT", `${stream.what}: expected version ${expected}, stream is at ${before}`);
+  if (count === 0) return { before, version: before };
+  await insert(before + 1);
+  const version = before + count;
+  await client.query(`UPDATE ${stream.table} SET version = $2 WHERE id = $1`, [stream.id, version]);
+  return { before, version };
+}

@@ -7,6 +7,7 @@
  * fit a JSON number); input also accepts safe integers and `0x` hex strings.
  */
 import { z } from "zod";
+import { bigintReplacer } from "../bigint-json.ts";
 import type { ChainKind, EventDataByType, EventType, RaceEvent } from "./types.ts";
 
 const U64_MAX = (1n << 64n) - 1n;
@@ -193,10 +194,6 @@ export function decodeEvent(input: unknown): RaceEvent {
   return { type, data: data.data, origin: o.data, chain: c.data } as RaceEvent;
 }
 
-/** JSON replacer: bigints travel as decimal strings. */
-export function bigintReplacer(_key: string, value: unknown): unknown {
-  return typeof value === "bigint" ? value.toString() : value;
-}
 
 /** The wire form of an event (plain JSON values). */
 export function encodeEvent(event: RaceEvent): { type: string; data: unknown; origin: unknown; chain: unknown } {

@@ -273,8 +273,11 @@ export function copyText(s: string): string {
   return /[\\\n\r\t]/.test(s) ? s.replace(/[\\\n\r\t]/g, (c) => (c === "\\" ? "\\\\" : c === "\n" ? "\\n" : c === "\r" ? "\\r" : "\\t")) : s;
 }
 
+/** The columns of an event after its trace's, in the order `copyLine` writes them. */
+export const EVENT_COLUMNS = "seq, type, pid, comm, cpu, ts, line, data, metadata";
+
 /** Column list of COPY lines made by `copyLine`, in order. */
-export const COPY_COLUMNS = "trace_id, seq, type, pid, comm, cpu, ts, line, data, metadata";
+export const COPY_COLUMNS = `trace_id, ${EVENT_COLUMNS}`;
 
 /** JSON text never holds a raw newline, carriage return or tab: only its backslashes need doubling. */
 function copyJson(s: string): string {

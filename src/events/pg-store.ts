@@ -9,14 +9,15 @@
  * answered from its stored verdict) then never starts Prisma's query
  * compiler, WebAssembly that costs ~100 ms of start-up at the first Prisma query.
  */
-import { checkName } from "../names.ts";
+import { checkName, isUuid } from "../names.ts";
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { DomainError } from "../errors.ts";
-import { databaseError, inTransaction } from "../db/transaction.ts";
-import { bigintReplacer, EventValidationError } from "./catalog.ts";
-import { COPY_COLUMNS, copyLine, copyText, eventToRow, rowToEvent, type EventRow, type StoredRow } from "./codec.ts";
+import { appendToStream, databaseError, inTransaction } from "../db/transaction.ts";
+import { bigintReplacer, decodeJson, encodeJson } from "../bigint-json.ts";
+import { EventValidationError } from "./catalog.ts";
+import { COPY_COLUMNS, EVENT_COLUMNS, copyLine, copyText, eventToRow, rowToEvent, type EventRow, type StoredRow } from "./codec.ts";
 import * as sql from "./pg-query.ts";
 import type { EventQuery, LaneKey, TraceOverview, WindowOptions } from "./query.ts";
 import { blockLines, SourceBlockBuilder, sourceLineProblem, type SourceBlock, type SourceLine } from "./source-lines.ts";
@@ -26,8 +27,6 @@ import type { RaceEvent, StoredEvent } from "./types.ts";
 import { openDatabase, type Database, type OpenOptions } from "../db/connection.ts";
 import type { Trace as TraceRow } from "../generated/prisma/client.ts";
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const isUuid = (s: string): boolean => UUID.test(s);
 
 /** Rows per INSERT of an append (bounded parameter arrays). */
 const INSERT_CHUNK = 5_000;
@@ -73,20 +72,9 @@ const TRACE_COLUMNS = `id, name, source_file AS "sourceFile", source_hash AS "so
   course_id AS "courseId", owner_id AS "ownerId"`;
 type TraceColumns = Pick<TraceRow, "id" | "name" | "sourceFile" | "sourceHash" | "format" | "version" | "meta" | "createdAt" | "courseId" | "ownerId">;
 
-/** JSON text of a snapshot state: bigints tagged ({"$bigint":"…"}) so that they come back as bigints. */
-function toJsonWithTags(v: unknown): string {
-  return JSON.stringify(v, (_k, x: unknown) => (typeof x === "bigint" ? { $bigint: x.toString() } : x));
-}
-
-function reviveTag(_k: string, v: unknown): unknown {
-  if (typeof v === "object" && v !== null && !Array.isArray(v)) {
-    const o = v as Record<string, unknown>;
-    if (typeof o.$bigint === "string" && Object.keys(o).length === 1) return BigInt(o.$bigint);
-  }
-  return v;
-}
-
-const fromJsonWithTags = (text: string): unknown => JSON.parse(text, reviveTag);
+/** JSON text of a stored state or report, bigints kept exact (src/bigint-json.ts). */
+const storedJson = (v: unknown): string => JSON.stringify(encodeJson(v));
+const fromStoredJson = (text: string): unknown => decodeJson(JSON.parse(text));
 
 /**
  * The one-line message of an invalid event: `events[3].data.bytenr: …` for
@@ -211,7 +199,7 @@ export class PgEventStore implements EventStore, SnapshotStore, VerdictStore {
       for (const fork of forks) {
         await client.query(
           `INSERT INTO events (${COPY_COLUMNS})
-           SELECT $2, ${COPY_COLUMNS.replace("trace_id, ", "")} FROM events WHERE trace_id = $1 AND seq > $3 AND seq <= $4 ORDER BY seq`,
+           SELECT $2, ${EVENT_COLUMNS} FROM events WHERE trace_id = $1 AND seq > $3 AND seq <= $4 ORDER BY seq`,
           [id, fork.id, own, fork.base_seq],
         );
         // The source lines of those events go with them: the blocks of their lines (recorded order is
@@ -303,19 +291,11 @@ export class PgEventStore implements EventStore, SnapshotStore, VerdictStore {
     const rows = this.rows(events, (i) => `events[${i}]`);
     if (!isUuid(traceId)) throw new DomainError("NOT_FOUND", `trace ${traceId} not found`);
     return this.transaction(`appending to trace ${traceId}`, async (client) => {
-      const { rows: found } = await client.query<{ version: number }>("SELECT version FROM traces WHERE id = $1 FOR UPDATE", [traceId]);
-      const current = found[0]?.version;
-      if (current === undefined) throw new DomainError("NOT_FOUND", `trace ${traceId} not found`);
-      if (expectedVersion !== "any" && expectedVersion !== current) {
-        throw new DomainError("CONFLICT", `trace ${traceId}: expected version ${expectedVersion}, stream is at ${current}`);
-      }
-      if (rows.length === 0) return current;
-      for (let at = 0; at < rows.length; at += INSERT_CHUNK) {
-        await insertRows(client, traceId, current + at + 1, rows.slice(at, at + INSERT_CHUNK));
-      }
-      const version = current + rows.length;
-      await client.query("UPDATE traces SET version = $2 WHERE id = $1", [traceId, version]);
-      return version;
+      const appended = await appendToStream(client, { table: "traces", id: traceId, what: `trace ${traceId}` }, expectedVersion, rows.length, async (first) => {
+        for (let at = 0; at < rows.length; at += INSERT_CHUNK) await insertRows(client, traceId, first + at, rows.slice(at, at + INSERT_CHUNK));
+      });
+      if (!appended) throw new DomainError("NOT_FOUND", `trace ${traceId} not found`);
+      return appended.version;
     });
   }
 
@@ -536,7 +516,7 @@ export class PgEventStore implements EventStore, SnapshotStore, VerdictStore {
         await client.query(
           `INSERT INTO snapshots (trace_id, rules, seq, state) VALUES ${values}
            ON CONFLICT (trace_id, rules, seq) DO UPDATE SET state = EXCLUDED.state, created_at = CURRENT_TIMESTAMP`,
-          [traceId, rules, ...part.flatMap((s) => [s.seq, toJsonWithTags(s.state)])],
+          [traceId, rules, ...part.flatMap((s) => [s.seq, storedJson(s.state)])],
         );
       }
     });
@@ -549,7 +529,7 @@ export class PgEventStore implements EventStore, SnapshotStore, VerdictStore {
       orderBy: { seq: "desc" },
       select: { seq: true, state: true },
     });
-    return row ? { seq: row.seq, state: fromJsonWithTags(row.state) } : null;
+    return row ? { seq: row.seq, state: fromStoredJson(row.state) } : null;
   }
 
   async snapshotRange(traceId: string, rules: string, from: number, to: number): Promise<{ seq: number; state: unknown }[]> {
@@ -559,7 +539,7 @@ export class PgEventStore implements EventStore, SnapshotStore, VerdictStore {
       orderBy: { seq: "asc" },
       select: { seq: true, state: true },
     });
-    return rows.map((r) => ({ seq: r.seq, state: fromJsonWithTags(r.state) }));
+    return rows.map((r) => ({ seq: r.seq, state: fromStoredJson(r.state) }));
   }
 
   async snapshotSeqs(traceId: string, rules: string): Promise<number[]> {
@@ -576,7 +556,7 @@ export class PgEventStore implements EventStore, SnapshotStore, VerdictStore {
       "SELECT report FROM verdicts WHERE trace_id = $1 AND rules = $2 AND engine = $3 AND trace_version = $4",
       [traceId, rules, engine, version],
     );
-    return rows[0] ? fromJsonWithTags(rows[0].report) : null;
+    return rows[0] ? fromStoredJson(rows[0].report) : null;
   }
 
   async saveVerdict(traceId: string, rules: string, engine: number, version: number, report: unknown): Promise<void> {
@@ -590,7 +570,7 @@ export class PgEventStore implements EventStore, SnapshotStore, VerdictStore {
            ON CONFLICT (trace_id, rules, engine) DO UPDATE
              SET trace_version = EXCLUDED.trace_version, report = EXCLUDED.report, created_at = CURRENT_TIMESTAMP
              WHERE verdicts.trace_version <= EXCLUDED.trace_version`,
-          [traceId, rules, engine, version, toJsonWithTags(report)],
+          [traceId, rules, engine, version, storedJson(report)],
         );
       });
     } catch (err) {

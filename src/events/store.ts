@@ -2,6 +2,7 @@
  * The event store interface: one stream per trace. The PostgreSQL adapter
  * (`pg-store.ts`) implements it; the replay and the resolvers only see this.
  */
+import type { ExpectedVersion } from "../db/transaction.ts";
 import type { EventQuery, LaneKey, TraceOverview, WindowOptions } from "./query.ts";
 import type { SourceLine } from "./source-lines.ts";
 import type { RaceEvent, StoredEvent } from "./types.ts";
@@ -63,7 +64,7 @@ export interface ImportBatch {
 }
 
 /** `expectedVersion`: the caller's view of the stream length; `"any"` skips the check. */
-export type ExpectedVersion = number | "any";
+export type { ExpectedVersion };
 
 export interface EventStore {
   createTrace(trace: NewTrace): Promise<TraceInfo>;

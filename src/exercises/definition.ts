@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
 import { z } from "zod";
 import { DomainError } from "../errors.ts";
-import { controlCharacterIn } from "../names.ts";
+import { controlCharacterIn, isUuid } from "../names.ts";
 import { FIX_IDS, FIX_OF_RACE, resolveRules, type FixId } from "../rules/index.ts";
 import { RACE_IDS } from "../events/races.ts";
 import type { RaceId } from "../replay/types.ts";
@@ -16,7 +16,6 @@ import { EXERCISE_KINDS, FEEDBACK_LEVELS, QUESTION_ASKS, type ExerciseDef, type 
 
 
 export const SLUG_RE = /^[a-z0-9][a-z0-9-]{0,63}$/;
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Where a field of the source text is: 1-based line, or null when the text has no such node. */
 export type Locate = (path: readonly (string | number)[]) => number;
@@ -52,7 +51,7 @@ const count = z.number({ error: "expected a whole number" }).int("expected a who
 const slug = z
   .string({ error: "expected a string" })
   .regex(SLUG_RE, "use lower-case letters, digits and -, at most 64 characters")
-  .refine((s) => !UUID_RE.test(s), "must not look like a uuid (course exercises have uuid ids)");
+  .refine((s) => !isUuid(s), "must not look like a uuid (course exercises have uuid ids)");
 
 const traceSource = z
   .object(

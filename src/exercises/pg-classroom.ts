@@ -6,15 +6,15 @@
  * folds them into the gradebook row — all in one transaction, so the live
  * gradebook never disagrees with the events.
  */
-import { checkName } from "../names.ts";
+import { checkName, isUuid } from "../names.ts";
 import type { HidingExercise } from "../auth/traces.ts";
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import { DomainError } from "../errors.ts";
-import { databaseError, inTransaction } from "../db/transaction.ts";
+import { appendToStream, databaseError, inTransaction } from "../db/transaction.ts";
 import type { Database } from "../db/connection.ts";
 import type { UserRole } from "../auth/viewer.ts";
-import type { ExpectedVersion } from "../events/store.ts";
+import type { ExpectedVersion } from "../db/transaction.ts";
 import {
   decodeSubmissionEvent,
   evolveEntry,
@@ -26,8 +26,6 @@ import {
   type SubmissionEvent,
 } from "./submissions.ts";
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const isUuid = (s: string): boolean => UUID_RE.test(s);
 
 export interface CourseRow {
   readonly id: string;
@@ -303,23 +301,29 @@ export class PgClassroomStore {
          ON CONFLICT (course_id, user_id, exercise_id) DO NOTHING`,
         [randomUUID(), key.courseId, key.userId, key.exerciseId],
       );
-      const { rows } = await client.query<{ id: string; version: number }>(
-        "SELECT id, version FROM submission_streams WHERE course_id = $1 AND user_id = $2 AND exercise_id = $3 FOR UPDATE",
+      const { rows } = await client.query<{ id: string }>(
+        "SELECT id FROM submission_streams WHERE course_id = $1 AND user_id = $2 AND exercise_id = $3",
         [key.courseId, key.userId, key.exerciseId],
       );
       const stream = rows[0];
       if (!stream) throw new DomainError("INTERNAL", "submission stream vanished");
-      if (expectedVersion !== "any" && expectedVersion !== stream.version) {
-        throw new DomainError("CONFLICT", `submissions of exercise ${key.exerciseId}: expected version ${expectedVersion}, the stream is at ${stream.version}`);
-      }
-      const stored: StoredSubmissionEvent[] = events.map((e, i) => ({ ...e, seq: stream.version + i + 1, at: when }));
-      await client.query(
-        `INSERT INTO submission_events (stream_id, seq, type, data, at)
-         SELECT $1, e.seq, e.type, e.data, $5 FROM unnest($2::int[], $3::text[], $4::jsonb[]) AS e(seq, type, data)`,
-        [stream.id, stored.map((e) => e.seq), stored.map((e) => e.type), stored.map((e) => JSON.stringify(e.data)), when],
+      let stored: StoredSubmissionEvent[] = [];
+      const appended = await appendToStream(
+        client,
+        { table: "submission_streams", id: stream.id, what: `submissions of exercise ${key.exerciseId}` },
+        expectedVersion,
+        events.length,
+        async (first) => {
+          stored = events.map((e, i) => ({ ...e, seq: first + i, at: when }));
+          await client.query(
+            `INSERT INTO submission_events (stream_id, seq, type, data, at)
+             SELECT $1, e.seq, e.type, e.data, $5 FROM unnest($2::int[], $3::text[], $4::jsonb[]) AS e(seq, type, data)`,
+            [stream.id, stored.map((e) => e.seq), stored.map((e) => e.type), stored.map((e) => JSON.stringify(e.data)), when],
+          );
+        },
       );
-      const version = stream.version + events.length;
-      await client.query("UPDATE submission_streams SET version = $2 WHERE id = $1", [stream.id, version]);
+      if (!appended) throw new DomainError("INTERNAL", "submission stream vanished");
+      const version = appended.version;
       // The live gradebook row: the one before, folded forward with the new events.
       const { rows: cur } = await client.query<GradebookRow>(
         "SELECT * FROM gradebook_entries WHERE course_id = $1 AND user_id = $2 AND exercise_id = $3 FOR UPDATE",

@@ -167,19 +167,6 @@ export function reportWire(rep: ExploreReport) {
 
 export type ExploreWire = ReturnType<typeof reportWire>;
 
-/** JSON text with bigints as exact JSON numbers. */
-export function toJsonText(v: unknown): string {
-  const marks: string[] = [];
-  const text = JSON.stringify(v, (_k, x: unknown) => {
-    if (typeof x === "bigint") {
-      marks.push(x.toString());
-      return `\u0000big${marks.length - 1}\u0000`;
-    }
-    return x;
-  });
-  return text.replace(/"\\u0000big(\d+)\\u0000"/g, (_m, i: string) => marks[Number(i)]!);
-}
-
 export function renderReport(rep: ExploreReport): string {
   const r = rep.result;
   const p = rep.program;

@@ -4,7 +4,7 @@
  * import) and where a counterexample goes (a new stored trace).
  */
 import { createHash } from "node:crypto";
-import { existsSync, statSync } from "node:fs";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { DomainError } from "../errors.ts";
 import type { EventStore, TraceInfo } from "../events/store.ts";
@@ -13,6 +13,7 @@ import { checkTrace } from "../replay/check.ts";
 import type { RuleSet } from "../rules/types.ts";
 import { SEEDS_DIR, loadScenarioFile } from "../scenario/load.ts";
 import { parseScenario } from "../scenario/parse.ts";
+import { isFileArg, resolveTraceArg } from "../trace-arg.ts";
 import { RACE_IDS } from "../events/races.ts";
 import { scheduleTrace, stepsJson } from "./counterexample.ts";
 import type { FoundBug } from "./explore.ts";
@@ -76,18 +77,12 @@ export async function programFromTrace(store: EventStore, t: TraceInfo, opts: Lo
 export async function loadProgram(arg: string, store: EventStore | null, opts: LoadOptions = {}): Promise<{ program: Program; trace: TraceInfo | null }> {
   const seed = seedFile(arg);
   if (seed) return { program: programFromScenario(loadScenarioFile(seed), arg, opts.pids ?? null), trace: null };
-  const isFile = existsSync(arg) && statSync(arg).isFile();
+  const isFile = isFileArg(arg);
   if (isFile && arg.endsWith(".scenario")) {
     return { program: programFromScenario(loadScenarioFile(arg), path.basename(arg).replace(/\.scenario$/, ""), opts.pids ?? null), trace: null };
   }
   if (!store) throw new DomainError("BAD_USER_INPUT", `explore: "${arg}" is not a seed scenario (${RACE_IDS.join(", ")}, …) and no store is open to find a trace`);
-  let trace: TraceInfo | null;
-  if (isFile) {
-    const { resolveTraceArg } = await import("../cli/commands/check.ts");
-    trace = await resolveTraceArg(store, arg);
-  } else {
-    trace = await store.findTrace(arg);
-  }
+  const trace = isFile ? await resolveTraceArg(store, arg) : await store.findTrace(arg);
   if (!trace) throw new DomainError("NOT_FOUND", `explore: no seed scenario, file or trace "${arg}" (seeds: ${RACE_IDS.join(", ")}; racelab traces lists the traces)`);
   return { program: await programFromTrace(store, trace, opts), trace };
 }

@@ -4,6 +4,7 @@
  * are ready (`take`); `parseTrace` does both for a whole text (tests, small
  * inputs). The streaming edge is `import.ts`.
  */
+import { UUID_PATTERN } from "../names.ts";
 import { decodeEvent, encodeEvent } from "../events/catalog.ts";
 import type { SourceLine } from "../events/source-lines.ts";
 import type { RaceEvent } from "../events/types.ts";
@@ -448,7 +449,7 @@ export function parseTrace(text: string, opts: ImporterOptions): { events: RaceE
 }
 
 // `: ee24aaec-78d8-4bb8-a596-09a234d3cdd9: ` — the fsid prefix of a ≥4.8 btrfs tracepoint
-const FSID_IN_LINE = /: ([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}):/g;
+const FSID_IN_LINE = new RegExp(`: (${UUID_PATTERN}):`, "g");
 
 /** Distinct fsids printed by tracepoints in `text` (stops counting at 2). */
 export function countFsids(text: string, seen = new Set<string>()): number {

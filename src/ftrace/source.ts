@@ -5,6 +5,7 @@
  * temporary file first: an import may read its input again (a pre-scan when
  * a re-import is likely, a second pass when a second fsid shows up late).
  */
+import { UUID_PATTERN } from "../names.ts";
 import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
 import { mkdtemp, open, rm, stat } from "node:fs/promises";
@@ -190,7 +191,7 @@ export interface Prescan {
 }
 
 // `: ee24aaec-78d8-4bb8-a596-09a234d3cdd9:` — the fsid prefix of a ≥4.8 btrfs tracepoint
-const UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
+const UUID = UUID_PATTERN;
 const FSID = new RegExp(`: (${UUID}):`);
 
 /**

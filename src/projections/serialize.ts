@@ -1,7 +1,6 @@
 /**
  * Snapshot form of a state: plain JSON values (no bigint, no Map), so it can
- * be stored and restored exactly. Bigints travel as `#n<decimal>`; a real
- * string starting with `#` gets one more `#` (decoding undoes both).
+ * be stored and restored exactly (bigints as src/bigint-json.ts stores them).
  *
  * A state is saved in two parts: its entry tables (block groups, extent maps,
  * device extents, actors — the tables that hold tombstones and only grow),
@@ -10,38 +9,12 @@
  * encoded once (`entryJson` caches per object): saving a state every K events
  * then costs what changed, not the size of the tables (src/replay/snapshots.ts).
  */
+import { decodeJson, encodeJson } from "../bigint-json.ts";
 import { PMap } from "./pmap.ts";
+
+export { decodeJson, encodeJson };
 import type { Actor, BlockGroup, ChunkMap, DevExtent, FsState } from "./state.ts";
 import { devKey, key } from "./state.ts";
-
-export function encodeJson(v: unknown): unknown {
-  if (typeof v === "bigint") return `#n${v.toString()}`;
-  if (typeof v === "string") return v.startsWith("#") ? `#${v}` : v;
-  if (Array.isArray(v)) return v.map(encodeJson);
-  if (v && typeof v === "object") {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) if (x !== undefined) out[k] = encodeJson(x);
-    return out;
-  }
-  return v;
-}
-
-const HASH = 35; // "#"
-const N = 110; // "n"
-
-/** The inverse of `encodeJson`, on parsed JSON (char codes and for-in: restores decode every hot entry). */
-export function decodeJson(v: unknown): unknown {
-  if (typeof v === "string") {
-    if (v.charCodeAt(0) !== HASH) return v;
-    if (v.charCodeAt(1) === HASH) return v.slice(1);
-    return v.charCodeAt(1) === N ? BigInt(v.slice(2)) : v;
-  }
-  if (typeof v !== "object" || v === null) return v;
-  if (Array.isArray(v)) return v.map(decodeJson);
-  const out: Record<string, unknown> = {};
-  for (const k in v) out[k] = decodeJson((v as Record<string, unknown>)[k]);
-  return out;
-}
 
 // ---- entry tables -----------------------------------------------------------
 

@@ -1,6 +1,6 @@
 /** The JSON scalar: any JSON value; bigints (should one slip through) go out as decimal strings. */
 import { GraphQLScalarType, valueFromASTUntyped } from "graphql";
-import { bigintReplacer } from "../events/catalog.ts";
+import { bigintReplacer } from "../bigint-json.ts";
 
 export const JSONScalar = new GraphQLScalarType({
   name: "JSON",

@@ -8,7 +8,6 @@
  * The verdict is output, not failure: the exit code is 0 for bug, clean and
  * undecidable alike.
  */
-import { existsSync, statSync } from "node:fs";
 import type { Writable } from "node:stream";
 import { parseArgs } from "node:util";
 import { DomainError } from "../../errors.ts";
@@ -18,7 +17,7 @@ import type { EventStore, ReplayStore, TraceInfo } from "../../events/store.ts";
 import { createReplayService, type ReplayServiceX, type TraceCheckReport } from "../../replay/service.ts";
 import { renderCheck } from "../../replay/render.ts";
 import { resolveRules } from "../../rules/index.ts";
-import { loadScenarioFile, storeScenario } from "../../scenario/load.ts";
+import { resolveTraceArg } from "../../trace-arg.ts";
 import { printable } from "../../names.ts";
 
 /** What the replay commands need from the CLI framework. */
@@ -86,23 +85,6 @@ export async function withReplay<T>(ctx: ReplayCommandContext, job: (service: Re
   } finally {
     bar?.stop();
   }
-}
-
-/** A trace id/name, or a file to import first. */
-export async function resolveTraceArg(store: EventStore, arg: string): Promise<TraceInfo> {
-  if (existsSync(arg) && statSync(arg).isFile()) {
-    if (arg.endsWith(".scenario")) return (await storeScenario(store, loadScenarioFile(arg))).trace;
-    let mod: { importFile: (s: EventStore, f: string) => Promise<{ trace: TraceInfo }> };
-    try {
-      mod = (await import("../../ftrace/import.ts")) as typeof mod;
-    } catch (err) {
-      throw new DomainError("BAD_USER_INPUT", `${arg}: cannot import this kind of file here (${(err as Error).message})`, { cause: err });
-    }
-    return (await mod.importFile(store, arg)).trace;
-  }
-  const t = await store.findTrace(arg);
-  if (!t) throw new DomainError("NOT_FOUND", `no trace or file "${arg}" (racelab traces lists the traces)`);
-  return t;
 }
 
 export interface CheckArgs {

@@ -11,7 +11,8 @@ import type { Writable } from "node:stream";
 import { DomainError } from "../../errors.ts";
 import type { EventStore } from "../../events/store.ts";
 import { DEFAULT_MAX_STATES } from "../../explore/explore.ts";
-import { explore, renderReport, reportObject, toJsonText } from "../../explore/report.ts";
+import { jsonWithExactNumbers } from "../../bigint-json.ts";
+import { explore, renderReport, reportObject } from "../../explore/report.ts";
 import { loadProgram, saveCounterexample, seedFile } from "../../explore/source.ts";
 import { resolveRules, type RuleSet } from "../../rules/index.ts";
 import { withStore } from "../command.ts";
@@ -163,7 +164,7 @@ async function exploreWith(store: EventStore | null, args: ExploreArgs, ctx: Exp
   }
 
   if (args.json) {
-    stdout.write(`${toJsonText({ ...reportObject(rep), ...(args.save !== null ? { saved } : {}) })}\n`);
+    stdout.write(`${jsonWithExactNumbers({ ...reportObject(rep), ...(args.save !== null ? { saved } : {}) })}\n`);
     return 0;
   }
   stdout.write(renderReport(rep));

@@ -6,7 +6,8 @@
 import { DomainError } from "../../errors.ts";
 import { write } from "../command.ts";
 import { renderState } from "../../replay/render.ts";
-import { type ReplayCommandContext, withReplay, parseFlags, resolveTraceArg, ruleSetArg } from "./check.ts";
+import { resolveTraceArg } from "../../trace-arg.ts";
+import { type ReplayCommandContext, withReplay, parseFlags, ruleSetArg } from "./check.ts";
 import { printable } from "../../names.ts";
 
 export const name = "state";
