@@ -34,15 +34,64 @@ const FLAT_HEAD = "# tracer: function\n#\n";
 const good = (i: number) =>
   `           btrfs-2001  [000] ....   100.${String(i).padStart(6, "0")}: btrfs_relocate_block_group <-btrfs_relocate_chunk\n`;
 
+/**
+ * Events per type in the shared logs, counted from their text with grep:
+ * the tracepoints (`btrfs_reserve_extent:` → bg_alloc, `btrfs_add_block_group:`
+ * → bg_create, `btrfs_transaction_commit:` → commit_done,
+ * `btrfs_skip_unused_block_group:` → unused_bg_check, `btrfs_chunk_alloc:`,
+ * `btrfs_chunk_free:`, `btrfs_remove_block_group:`) and, in the function
+ * logs, the traced functions (`btrfs_commit_transaction` → commit_start,
+ * `btrfs_start_dirty_block_groups` → writeout_early,
+ * `btrfs_write_dirty_block_groups` → writeout_critical,
+ * `btrfs_create_pending_block_groups` → bg_items_insert,
+ * `btrfs_inc_block_group_ro` → set_ro, `btrfs_relocate_chunk`,
+ * `btrfs_relocate_block_group` → relocate_bg, `btrfs_remove_chunk`; the graph
+ * log's exits of the two writeout functions → writeout_end).
+ */
+const TYPES_IN_LOG: Record<string, Record<string, number>> = {
+  "balance-events.trace": { bg_alloc: 287, chunk_alloc: 4, bg_create: 4, commit_done: 41, chunk_free: 4, remove_block_group: 4, unused_bg_check: 5 },
+  "balance-function.trace": {
+    bg_alloc: 278, bg_items_insert: 605, chunk_alloc: 4, bg_create: 4, commit_start: 41, writeout_early: 41, writeout_critical: 22, commit_done: 41,
+    relocate_chunk: 4, relocate_bg: 4, set_ro: 4, remove_chunk: 4, chunk_free: 4, remove_block_group: 4, unused_bg_check: 4,
+  },
+  "balance-function_graph.trace": {
+    bg_alloc: 292, bg_items_insert: 635, chunk_alloc: 4, bg_create: 4, commit_start: 42, writeout_early: 42, writeout_end: 68, writeout_critical: 26,
+    commit_done: 42, relocate_chunk: 4, relocate_bg: 4, set_ro: 4, remove_chunk: 4, chunk_free: 4, remove_block_group: 4, unused_bg_check: 4,
+  },
+};
+
+/** The tracepoint lines of a log, by name (a regex over the text, not the importer). */
+function tracepointCounts(text: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const m of text.matchAll(/^\s*\S.*?\[\d{3}\].*?\d+\.\d+: (btrfs_\w+): /gm)) out[m[1]!] = (out[m[1]!] ?? 0) + 1;
+  return out;
+}
+
 describe("real logs", () => {
+  test("the events log's counts per type are its tracepoints' (grep, independently of the importer)", () => {
+    const tp = tracepointCounts(readFileSync(path.join(SHARED_TRACES, "balance-events.trace"), "utf8"));
+    expect(TYPES_IN_LOG["balance-events.trace"]).toEqual({
+      bg_alloc: tp.btrfs_reserve_extent,
+      chunk_alloc: tp.btrfs_chunk_alloc,
+      bg_create: tp.btrfs_add_block_group,
+      commit_done: tp.btrfs_transaction_commit,
+      chunk_free: tp.btrfs_chunk_free,
+      remove_block_group: tp.btrfs_remove_block_group,
+      unused_bg_check: tp.btrfs_skip_unused_block_group,
+    });
+  });
+
   test.each(["balance-events.trace", "balance-function.trace", "balance-function_graph.trace"])(
-    "%s imports with no invalid line; what is stored is what the pipeline made",
+    "%s imports with no invalid line; the events per type are the log's; what is stored reads back as imported",
     async (name) => {
       const file = path.join(SHARED_TRACES, name);
       const r = await importFile(t.store, file, { table });
       expect(r.existing).toBe(false);
       expect(r.report!.skipped).toEqual([]);
       expect(r.report!.unbound).toBe(0);
+      const byType: Record<string, number> = {};
+      for (const e of await t.store.read(r.trace.id)) byType[e.type] = (byType[e.type] ?? 0) + 1;
+      expect(byType).toEqual(TYPES_IN_LOG[name]);
       const expected = parse(readFileSync(file, "utf8"));
       expect(r.report!.events).toBe(expected.events.length);
       expect(r.trace.version).toBe(expected.events.length);
@@ -58,7 +107,9 @@ describe("memory limit", () => {
   test("with a tiny in-memory queue, waiting events spill to a temporary file; the stored trace is the same", async () => {
     const file = path.join(SHARED_TRACES, "balance-function.trace");
     const r = await importFile(t.store, file, { table, queueLimit: 3, name: "spilled" });
+    // the same events as without spilling (the in-memory pipeline), and as many as the log has (TYPES_IN_LOG: 1064)
     const expected = parse(readFileSync(file, "utf8")).events;
+    expect(expected).toHaveLength(1064);
     expect((await t.store.read(r.trace.id)).map(({ seq: _seq, ...e }) => e)).toEqual(expected);
   });
 
