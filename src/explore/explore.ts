@@ -119,134 +119,168 @@ const bit = (a: number): number => 1 << a;
 
 export class ExploreError extends Error {}
 
+/** Checks the bounds and runs one exploration (`Exploration`). */
 export function exploreProgram(program: Program, rules: RuleSet, opts: ExploreOptions = {}): ExploreResult {
-  const t0 = performance.now();
-  const reduction = opts.reduction ?? true;
-  const caching = opts.stateCaching ?? reduction;
+  return new Exploration(program, rules, opts).run();
+}
+
+/**
+ * One depth-first search over the schedules of a program: the search state
+ * (visited states with their sleep sets, the current path) and what it has
+ * found so far (outcomes, the shortest schedule of each bug).
+ */
+class Exploration {
+  private readonly t0 = performance.now();
+  private readonly reduction: boolean;
+  private readonly caching: boolean;
+  private readonly total: number;
+  private readonly maxSteps: number;
+  private readonly maxStates: number;
+  private readonly n: number;
+  private readonly lens: readonly number[];
+  /** Each actor's transaction-handle windows (semantics.ts rule 3) and the program indices that open or close one. */
+  private readonly windows: readonly HandleWindow[][];
+  private readonly edges: readonly ReadonlySet<number>[];
+  private readonly anyWindows: boolean;
+
   /** States visited, repeats included (the bound of an uncached search). */
-  let visits = 0;
-  const total = totalSteps(program);
-  const maxSteps = opts.maxSteps ?? total;
-  const maxStates = opts.maxStates ?? DEFAULT_MAX_STATES;
-  if (!Number.isInteger(maxSteps) || maxSteps < 1) throw new ExploreError(`maxSteps must be a positive integer, got ${maxSteps}`);
-  if (!Number.isInteger(maxStates) || maxStates < 1) throw new ExploreError(`maxStates must be a positive integer, got ${maxStates}`);
-  const n = program.steps.length;
-  const lens = program.steps.map((s) => s.length);
-  const windows: HandleWindow[][] = program.steps.map((s) => handleWindows(s));
-  const edges = windows.map((w) => windowEdges(w));
-  const anyWindows = windows.some((w) => w.length > 0);
-
+  private visits = 0;
   /** Non-terminal states → sleep set stored with them (reduction), or just seen. */
-  const visited = new Map<string, number>();
-  const terminals = new Set<string>();
-  let schedules = 0;
-  let transitions = 0;
-  const outcomes = { bug: 0, clean: 0, undecidable: 0, inconsistent: 0 };
-  const pruned = { cached: 0, asleep: 0 };
-  let depthCut = 0;
-  let statesFull = false;
-  const bugs = new Map<string, FoundBug>();
-  let undecidable: FoundSchedule | null = null;
-  let inconsistent: FoundSchedule | null = null;
-  const path: number[] = [];
+  private readonly visited = new Map<string, number>();
+  private readonly terminals = new Set<string>();
+  private schedules = 0;
+  private transitions = 0;
+  private readonly outcomes = { bug: 0, clean: 0, undecidable: 0, inconsistent: 0 };
+  private readonly pruned = { cached: 0, asleep: 0 };
+  private depthCut = 0;
+  private statesFull = false;
+  private readonly bugs = new Map<string, FoundBug>();
+  private undecidable: FoundSchedule | null = null;
+  private inconsistent: FoundSchedule | null = null;
+  private readonly path: number[] = [];
+  private entered = 0;
 
-  const stateCount = () => visited.size + terminals.size;
+  constructor(
+    private readonly program: Program,
+    private readonly rules: RuleSet,
+    private readonly opts: ExploreOptions,
+  ) {
+    this.reduction = opts.reduction ?? true;
+    this.caching = opts.stateCaching ?? this.reduction;
+    this.total = totalSteps(program);
+    this.maxSteps = opts.maxSteps ?? this.total;
+    this.maxStates = opts.maxStates ?? DEFAULT_MAX_STATES;
+    if (!Number.isInteger(this.maxSteps) || this.maxSteps < 1) throw new ExploreError(`maxSteps must be a positive integer, got ${this.maxSteps}`);
+    if (!Number.isInteger(this.maxStates) || this.maxStates < 1) throw new ExploreError(`maxStates must be a positive integer, got ${this.maxStates}`);
+    this.n = program.steps.length;
+    this.lens = program.steps.map((s) => s.length);
+    this.windows = program.steps.map((s) => handleWindows(s));
+    this.edges = this.windows.map((w) => windowEdges(w));
+    this.anyWindows = this.windows.some((w) => w.length > 0);
+  }
 
-  const fpOf = (f: { eng: Engine; pcs: readonly number[]; fps: (Footprint | undefined)[] }, a: number): Footprint => {
+  private stateCount(): number {
+    return this.visited.size + this.terminals.size;
+  }
+
+  private fpOf(f: { eng: Engine; pcs: readonly number[]; fps: (Footprint | undefined)[] }, a: number): Footprint {
     let fp = f.fps[a];
-    if (!fp) f.fps[a] = fp = pushFootprint(f.eng, rules, program.steps[a]![f.pcs[a]!]!, edges[a]!.has(f.pcs[a]!));
+    if (!fp) f.fps[a] = fp = pushFootprint(f.eng, this.rules, this.program.steps[a]![f.pcs[a]!]!, this.edges[a]!.has(f.pcs[a]!));
     return fp;
-  };
+  }
 
   /** Is actor x inside one of its transaction-handle windows (semantics.ts rule 3)? */
-  const holdsHandle = (eng: Engine, pcs: readonly number[], x: number): boolean => {
+  private holdsHandle(eng: Engine, pcs: readonly number[], x: number): boolean {
     const pc = pcs[x]!;
-    for (const w of windows[x]!) {
+    for (const w of this.windows[x]!) {
       if (w.start < pc && pc <= w.end) {
-        if (isWaiting(eng, program.actors[x]!.pid)) return false;
+        if (isWaiting(eng, this.program.actors[x]!.pid)) return false;
         return w.chain === null || !eng.scheduler().cut.has(w.chain);
       }
     }
     return false;
-  };
+  }
 
   /** Actors whose next event may be pushed now. */
-  const enabledAt = (eng: Engine, pcs: readonly number[]): number[] => {
+  private enabledAt(eng: Engine, pcs: readonly number[]): number[] {
     const out: number[] = [];
     if (eng.stopped) return out;
+    const { program, n } = this;
     for (let a = 0; a < n; a++) {
-      if (pcs[a]! >= lens[a]!) continue;
-      if (anyWindows && WAITS_FOR_HANDLES.has(program.steps[a]![pcs[a]!]!.ev.type) && !isWaiting(eng, program.actors[a]!.pid)) {
+      if (pcs[a]! >= this.lens[a]!) continue;
+      if (this.anyWindows && WAITS_FOR_HANDLES.has(program.steps[a]![pcs[a]!]!.ev.type) && !isWaiting(eng, program.actors[a]!.pid)) {
         let held = false;
-        for (let x = 0; x < n && !held; x++) if (x !== a && holdsHandle(eng, pcs, x)) held = true;
+        for (let x = 0; x < n && !held; x++) if (x !== a && this.holdsHandle(eng, pcs, x)) held = true;
         if (held) continue;
       }
       out.push(a);
     }
     return out;
-  };
+  }
 
-  const step = (eng: Engine, pcs: readonly number[], a: number): Engine => {
+  private step(eng: Engine, pcs: readonly number[], a: number): Engine {
     const child = eng.clone();
-    child.push(program.steps[a]![pcs[a]!]!);
-    transitions++;
+    child.push(this.program.steps[a]![pcs[a]!]!);
+    this.transitions++;
     return child;
-  };
+  }
 
   /** Runs both orders of every pair the footprints call independent; throws on a difference. */
-  const verify = (eng: Engine, pcs: number[], enabled: number[], fps: (Footprint | undefined)[]): void => {
+  private verify(eng: Engine, pcs: number[], enabled: number[], fps: (Footprint | undefined)[]): void {
+    const { program } = this;
     const f = { eng, pcs, fps };
     for (let i = 0; i < enabled.length; i++) {
       for (let j = i + 1; j < enabled.length; j++) {
         const a = enabled[i]!;
         const b = enabled[j]!;
-        if (conflicts(fpOf(f, a), fpOf(f, b))) continue;
+        if (conflicts(this.fpOf(f, a), this.fpOf(f, b))) continue;
         const pa = pcs.slice();
         pa[a]!++;
         const pb = pcs.slice();
         pb[b]!++;
-        const sa = step(eng, pcs, a);
-        const sb = step(eng, pcs, b);
+        const sa = this.step(eng, pcs, a);
+        const sb = this.step(eng, pcs, b);
         const ea = program.steps[a]![pcs[a]!]!.ev;
         const eb = program.steps[b]![pcs[b]!]!.ev;
         const wrong = (what: string) =>
           new ExploreError(
-            `independence claim wrong after [${path.join(",")}]: ${program.actors[a]!.name} ${ea.type} and ${program.actors[b]!.name} ${eb.type} ${what} ` +
-              `(footprints ${JSON.stringify(fpOf(f, a))} / ${JSON.stringify(fpOf(f, b))})`,
+            `independence claim wrong after [${this.path.join(",")}]: ${program.actors[a]!.name} ${ea.type} and ${program.actors[b]!.name} ${eb.type} ${what} ` +
+              `(footprints ${JSON.stringify(this.fpOf(f, a))} / ${JSON.stringify(this.fpOf(f, b))})`,
           );
         // Neither may enable or disable the other …
-        if (!sa.stopped && !enabledAt(sa, pa).includes(b)) throw wrong("do not commute: the first disables the second");
-        if (!sb.stopped && !enabledAt(sb, pb).includes(a)) throw wrong("do not commute: the second disables the first");
+        if (!sa.stopped && !this.enabledAt(sa, pa).includes(b)) throw wrong("do not commute: the first disables the second");
+        if (!sb.stopped && !this.enabledAt(sb, pb).includes(a)) throw wrong("do not commute: the second disables the first");
         // … and both orders reach the same state.
-        const ab = step(sa, pa, b);
-        const ba = step(sb, pb, a);
-        transitions -= 4;
+        const ab = this.step(sa, pa, b);
+        const ba = this.step(sb, pb, a);
+        this.transitions -= 4;
         const both = pcs.slice();
         both[a]!++;
         both[b]!++;
         if (stateKey(ab, both) !== stateKey(ba, both)) throw wrong("do not commute");
       }
     }
-  };
+  }
 
-  const finishSchedule = (eng: Engine, pcs: readonly number[]): void => {
-    schedules++;
-    const depth = path.length;
+  private finishSchedule(eng: Engine, pcs: readonly number[]): void {
+    this.schedules++;
+    const depth = this.path.length;
+    const { outcomes } = this;
     if (eng.stopped) {
       outcomes.bug++;
       const f = eng.findings[eng.findings.length - 1]!;
       const k = `${f.race}|${f.effect}`;
-      const known = bugs.get(k);
+      const known = this.bugs.get(k);
       if (!known || depth < known.schedule.length) {
-        bugs.set(k, { race: f.race!, effect: f.effect as RaceEffect, schedule: path.slice(), message: f.message, forked: eng.forkPoints.length > 0 });
+        this.bugs.set(k, { race: f.race!, effect: f.effect as RaceEffect, schedule: this.path.slice(), message: f.message, forked: eng.forkPoints.length > 0 });
       }
       return;
     }
-    if (pcs.some((pc, a) => pc < lens[a]!)) {
+    if (pcs.some((pc, a) => pc < this.lens[a]!)) {
       // Every task left waits for another's transaction handle: no recording ends like this.
       outcomes.inconsistent++;
-      const waiting = program.actors.filter((_, a) => pcs[a]! < lens[a]!).map((x) => x.name);
-      if (!inconsistent || depth < inconsistent.schedule.length) inconsistent = { schedule: path.slice(), why: `no task can go on (${waiting.join(", ")} wait for a transaction handle)` };
+      const waiting = this.program.actors.filter((_, a) => pcs[a]! < this.lens[a]!).map((x) => x.name);
+      if (!this.inconsistent || depth < this.inconsistent.schedule.length) this.inconsistent = { schedule: this.path.slice(), why: `no task can go on (${waiting.join(", ")} wait for a transaction handle)` };
       return;
     }
     const end = eng.clone();
@@ -254,128 +288,136 @@ export function exploreProgram(program: Program, rules: RuleSet, opts: ExploreOp
     const inv = end.findings.find((x) => x.race === null);
     if (end.undecided.length > 0) {
       outcomes.undecidable++;
-      if (!undecidable || depth < undecidable.schedule.length) undecidable = { schedule: path.slice(), why: end.undecided[0]!.why };
+      if (!this.undecidable || depth < this.undecidable.schedule.length) this.undecidable = { schedule: this.path.slice(), why: end.undecided[0]!.why };
     } else if (inv) {
       outcomes.inconsistent++;
-      if (!inconsistent || depth < inconsistent.schedule.length) inconsistent = { schedule: path.slice(), why: inv.message };
+      if (!this.inconsistent || depth < this.inconsistent.schedule.length) this.inconsistent = { schedule: this.path.slice(), why: inv.message };
     } else outcomes.clean++;
-  };
+  }
 
   /** Arrives at a state with sleep set z; returns the frame to explore, or null. */
-  let entered = 0;
-  const enter = (eng: Engine, pcs: number[], z: number): Frame | null => {
-    if (opts.progress && ++entered % PROGRESS_EVERY === 0) opts.progress(caching ? stateCount() : visits, maxStates);
-    const enabled = enabledAt(eng, pcs);
+  private enter(eng: Engine, pcs: number[], z: number): Frame | null {
+    const { caching, maxStates } = this;
+    if (this.opts.progress && ++this.entered % PROGRESS_EVERY === 0) this.opts.progress(caching ? this.stateCount() : this.visits, maxStates);
+    const enabled = this.enabledAt(eng, pcs);
     const key = stateKey(eng, pcs);
     if (enabled.length === 0) {
-      if (!caching && ++visits > maxStates) {
-        statesFull = true;
+      if (!caching && ++this.visits > maxStates) {
+        this.statesFull = true;
         return null;
       }
-      if (!terminals.has(key)) {
-        if (caching && stateCount() >= maxStates) {
-          statesFull = true;
+      if (!this.terminals.has(key)) {
+        if (caching && this.stateCount() >= maxStates) {
+          this.statesFull = true;
           return null;
         }
-        terminals.add(key);
+        this.terminals.add(key);
       }
-      finishSchedule(eng, pcs);
+      this.finishSchedule(eng, pcs);
       return null;
     }
     let todo: number[];
     if (caching) {
-      const old = visited.get(key);
+      const old = this.visited.get(key);
       if (old !== undefined) {
         todo = enabled.filter((a) => (old & bit(a)) !== 0 && (z & bit(a)) === 0);
-        visited.set(key, old & z);
+        this.visited.set(key, old & z);
         if (todo.length === 0) {
-          pruned.cached++;
+          this.pruned.cached++;
           return null;
         }
       } else {
-        if (stateCount() >= maxStates) {
-          statesFull = true;
+        if (this.stateCount() >= maxStates) {
+          this.statesFull = true;
           return null;
         }
-        visited.set(key, z);
+        this.visited.set(key, z);
         todo = enabled.filter((a) => (z & bit(a)) === 0);
         if (todo.length === 0) {
-          pruned.asleep++;
+          this.pruned.asleep++;
           return null;
         }
       }
     } else {
-      if (++visits > maxStates) {
-        statesFull = true;
+      if (++this.visits > maxStates) {
+        this.statesFull = true;
         return null;
       }
-      visited.set(key, 0);
+      this.visited.set(key, 0);
       todo = enabled;
     }
-    if (path.length >= maxSteps) {
-      depthCut++;
+    if (this.path.length >= this.maxSteps) {
+      this.depthCut++;
       return null;
     }
-    const fps: (Footprint | undefined)[] = new Array(n);
-    if (opts.verifyIndependence && reduction) verify(eng, pcs, enabled, fps);
+    const fps: (Footprint | undefined)[] = new Array(this.n);
+    if (this.opts.verifyIndependence && this.reduction) this.verify(eng, pcs, enabled, fps);
     return { eng, pcs, todo, next: 0, zcur: z, fps };
-  };
-
-  const stack: Frame[] = [];
-  const root = enter(new Engine(rules, { ...EXPLORE_ENGINE_OPTIONS, itemsUnknown: program.itemsUnknown }), new Array(n).fill(0), 0);
-  if (root) stack.push(root);
-  while (stack.length > 0 && !statesFull) {
-    const f = stack[stack.length - 1]!;
-    if (f.next >= f.todo.length) {
-      stack.pop();
-      if (stack.length > 0) path.pop();
-      continue;
-    }
-    const t = f.todo[f.next++]!;
-    const child = step(f.eng, f.pcs, t);
-    const pcs = f.pcs.slice();
-    pcs[t]!++;
-    let z = 0;
-    if (reduction && f.zcur !== 0) {
-      const ft = fpOf(f, t);
-      for (let u = 0; u < n; u++) if ((f.zcur & bit(u)) !== 0 && !conflicts(fpOf(f, u), ft)) z |= bit(u);
-    }
-    f.zcur |= bit(t);
-    path.push(t);
-    const fr = enter(child, pcs, z);
-    if (fr) stack.push(fr);
-    else path.pop();
   }
 
-  const limits: string[] = [];
-  if (statesFull) {
-    limits.push(
-      caching
-        ? `state bound hit: stopped after ${stateCount()} distinct states (--max-states ${maxStates}); schedules not explored may hold other bugs`
-        : `state bound hit: stopped after visiting ${maxStates} states, repeats included (--max-states ${maxStates}, no reduction); schedules not explored may hold other bugs`,
-    );
+  run(): ExploreResult {
+    const { n, path } = this;
+    const stack: Frame[] = [];
+    const root = this.enter(new Engine(this.rules, { ...EXPLORE_ENGINE_OPTIONS, itemsUnknown: this.program.itemsUnknown }), new Array(n).fill(0), 0);
+    if (root) stack.push(root);
+    while (stack.length > 0 && !this.statesFull) {
+      const f = stack[stack.length - 1]!;
+      if (f.next >= f.todo.length) {
+        stack.pop();
+        if (stack.length > 0) path.pop();
+        continue;
+      }
+      const t = f.todo[f.next++]!;
+      const child = this.step(f.eng, f.pcs, t);
+      const pcs = f.pcs.slice();
+      pcs[t]!++;
+      // Sleep set of the child: the parent's sleepers (and siblings done) that commute with t.
+      let z = 0;
+      if (this.reduction && f.zcur !== 0) {
+        const ft = this.fpOf(f, t);
+        for (let u = 0; u < n; u++) if ((f.zcur & bit(u)) !== 0 && !conflicts(this.fpOf(f, u), ft)) z |= bit(u);
+      }
+      f.zcur |= bit(t);
+      path.push(t);
+      const fr = this.enter(child, pcs, z);
+      if (fr) stack.push(fr);
+      else path.pop();
+    }
+    return this.result();
   }
-  if (depthCut > 0) {
-    limits.push(`step bound hit: ${depthCut} schedule prefix(es) cut at ${maxSteps} of ${total} events (--max-steps ${maxSteps}); bugs that need more steps are not covered`);
+
+  private result(): ExploreResult {
+    const { caching, maxStates, maxSteps } = this;
+    const limits: string[] = [];
+    if (this.statesFull) {
+      limits.push(
+        caching
+          ? `state bound hit: stopped after ${this.stateCount()} distinct states (--max-states ${maxStates}); schedules not explored may hold other bugs`
+          : `state bound hit: stopped after visiting ${maxStates} states, repeats included (--max-states ${maxStates}, no reduction); schedules not explored may hold other bugs`,
+      );
+    }
+    if (this.depthCut > 0) {
+      limits.push(`step bound hit: ${this.depthCut} schedule prefix(es) cut at ${maxSteps} of ${this.total} events (--max-steps ${maxSteps}); bugs that need more steps are not covered`);
+    }
+    const raceOrder = (b: FoundBug) => RACE_IDS.indexOf(b.race);
+    return {
+      program: this.program,
+      rules: this.rules,
+      reduction: this.reduction,
+      schedules: this.schedules,
+      states: this.stateCount(),
+      transitions: this.transitions,
+      naive: naiveCount(this.program),
+      outcomes: this.outcomes,
+      pruned: this.pruned,
+      complete: limits.length === 0,
+      limits,
+      bugs: [...this.bugs.values()].sort((a, b) => raceOrder(a) - raceOrder(b) || (a.effect < b.effect ? -1 : a.effect > b.effect ? 1 : 0)),
+      undecidable: this.undecidable,
+      inconsistent: this.inconsistent,
+      maxSteps,
+      maxStates,
+      elapsedMs: performance.now() - this.t0,
+    };
   }
-  const raceOrder = (b: FoundBug) => RACE_IDS.indexOf(b.race);
-  return {
-    program,
-    rules,
-    reduction,
-    schedules,
-    states: stateCount(),
-    transitions,
-    naive: naiveCount(program),
-    outcomes,
-    pruned,
-    complete: limits.length === 0,
-    limits,
-    bugs: [...bugs.values()].sort((a, b) => raceOrder(a) - raceOrder(b) || (a.effect < b.effect ? -1 : a.effect > b.effect ? 1 : 0)),
-    undecidable,
-    inconsistent,
-    maxSteps,
-    maxStates,
-    elapsedMs: performance.now() - t0,
-  };
 }
