@@ -31,6 +31,11 @@ export function seedFile(name: string): string | null {
   return existsSync(file) ? file : null;
 }
 
+/** Why a scenario argument names no seed (the races come from the registry). */
+export function noSeedScenario(name: string): string {
+  return `no seed scenario ${JSON.stringify(name)} (a race id such as ${RACE_IDS[0]}, <race>.benign, or a scenario's text)`;
+}
+
 export function programFromScenarioText(text: string, name: string, opts: LoadOptions = {}): Program {
   return programFromScenario(parseScenario(text, name), name, opts.pids ?? null);
 }

@@ -11,7 +11,7 @@ import type { EventStore, SnapshotStore, TraceOwner } from "../events/store.ts";
 import { DEFAULT_MAX_STATES } from "../explore/explore.ts";
 import { programFromScenario, type Program } from "../explore/program.ts";
 import { explore, reportWire, type ExploreWire } from "../explore/report.ts";
-import { programFromScenarioText, programFromTrace, seedFile } from "../explore/source.ts";
+import { noSeedScenario, programFromScenarioText, programFromTrace, seedFile } from "../explore/source.ts";
 import type { FormatOption } from "../ftrace/detect.ts";
 import { importFile } from "../ftrace/import.ts";
 import type { ImportReport } from "../ftrace/report.ts";
@@ -92,7 +92,7 @@ async function program(w: WorkContext, p: JobPayloads["explore"]): Promise<Progr
   const s = p.scenario ?? "";
   if (s.includes("\n")) return programFromScenarioText(s, "scenario");
   const file = seedFile(s);
-  if (!file) throw new DomainError("NOT_FOUND", `no seed scenario ${JSON.stringify(s)} (a race id such as trim-vs-bg-removal, <race>.benign, or a scenario's text)`);
+  if (!file) throw new DomainError("NOT_FOUND", noSeedScenario(s));
   return programFromScenario(loadScenarioFile(file), s);
 }
 

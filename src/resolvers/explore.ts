@@ -11,7 +11,7 @@
 import { readFileSync } from "node:fs";
 import { DomainError } from "../errors.ts";
 import type { ExploreWire } from "../explore/report.ts";
-import { seedFile } from "../explore/source.ts";
+import { noSeedScenario, seedFile } from "../explore/source.ts";
 import type { RequestContext } from "./context.ts";
 import { FieldError } from "./errors.ts";
 import type { ExploreResult, QueryExploreArgs, Resolvers } from "./generated.ts";
@@ -47,7 +47,7 @@ async function sourceOf(args: Pick<QueryExploreArgs, "scenario" | "trace">, ctx:
   if (!hasScenario) return { scenario: null, traceId: (await requireTrace(ctx, args.trace!)).id };
   const s = args.scenario!;
   if (!s.includes("\n") && !seedFile(s)) {
-    throw new FieldError("scenario", `no seed scenario ${JSON.stringify(s)} (a race id such as trim-vs-bg-removal, <race>.benign, or a scenario's text)`, { code: "NOT_FOUND" });
+    throw new FieldError("scenario", noSeedScenario(s), { code: "NOT_FOUND" });
   }
   return { scenario: s, traceId: null };
 }

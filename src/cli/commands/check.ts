@@ -16,7 +16,7 @@ import { terminalProgress } from "../progress.ts";
 import type { EventStore, ReplayStore, TraceInfo } from "../../events/store.ts";
 import { createReplayService, type ReplayServiceX, type TraceCheckReport } from "../../replay/service.ts";
 import { renderCheck } from "../../replay/render.ts";
-import { resolveRules } from "../../rules/index.ts";
+import { FIX_IDS, resolveRules } from "../../rules/index.ts";
 import { resolveTraceArg } from "../../trace-arg.ts";
 import { printable } from "../../names.ts";
 
@@ -40,9 +40,8 @@ files with the scenario parser, kernel traces with the ftrace importer).
 Several traces and several --rules: every (trace, rule set) pair, traces in
 argument order, each under the rule sets in --rules order, in one process.
 
-Rule sets: unpatched (no fix), patched (all four), or fix ids, comma-separated:
-  delete-unused-bgs-mutex, pin-chunks-during-trim, retry-enoent-cache-writeout,
-  scrub-skip-removed-chunk
+Rule sets: unpatched (no fix), patched (all ${FIX_IDS.length}), or fix ids, comma-separated:
+  ${FIX_IDS.join(",\n  ")}
 
 Verdicts are stored (per trace, rule set and replay engine version): checking
 a trace again answers from the store until the trace changes (an append).

@@ -6,6 +6,8 @@
  * bearer token (--token or RACELAB_TOKEN), which enforces the role as the API
  * does; `try --submit` records the answer in the student's stream.
  */
+import { FIX_IDS } from "../../rules/index.ts";
+import { RACE_IDS } from "../../events/races.ts";
 import type { Writable } from "node:stream";
 import { DomainError, UnreachableCaseError } from "../../errors.ts";
 import type { Database } from "../../db/connection.ts";
@@ -55,9 +57,9 @@ reveal the exercise's trace becomes readable by all (while an exercise on a
 delete the exercise with its submissions; its trace can then be deleted
 
 ANSWER, by kind (or JSON with the same fields):
-  spot the race      race=balance-vs-unused-bg-deletion seq=8
+  spot the race      race=${RACE_IDS[0]} seq=8
   be the scheduler   A A B A B B B A          (one actor per step; A1 B1 … also work)
-  which fix          delete-unused-bgs-mutex,scrub-skip-removed-chunk   (or none)
+  which fix          ${FIX_IDS[0]},${FIX_IDS[FIX_IDS.length - 1]}   (or none)
   predict the state  holder=A cleaner-waits=yes x-ro=no
 
 Options:

@@ -15,6 +15,7 @@ import { jsonWithExactNumbers } from "../../bigint-json.ts";
 import { explore, renderReport, reportObject } from "../../explore/report.ts";
 import { loadProgram, saveCounterexample, seedFile } from "../../explore/source.ts";
 import { resolveRules, type RuleSet } from "../../rules/index.ts";
+import { RACE_IDS } from "../../events/races.ts";
 import { withStore } from "../command.ts";
 import { terminalProgress } from "../progress.ts";
 import { parseFlags, ruleSetArg } from "./check.ts";
@@ -33,8 +34,7 @@ recomputed where the schedule puts it; a commit waits for the other tasks'
 transaction handles). Partial-order reduction skips orders that differ only
 by steps touching disjoint state, and states reached twice are explored once.
 
-<scenario|trace>: a seed scenario by name (balance-vs-unused-bg-deletion,
-trim-vs-bg-removal, bg-creation-vs-cache-writeout, scrub-vs-bg-deletion, or
+<scenario|trace>: a seed scenario by name (${RACE_IDS.join(", ")}, or
 <race>.benign), a .scenario file, a kernel trace file (imported first), or a
 stored trace id or name (one program per pid; --pids keeps some of them).
 

@@ -4,6 +4,7 @@
  * found by its hash and not stored again. All files are parsed before any is
  * stored, so a bad file stores nothing.
  */
+import { RACE_IDS } from "../../events/races.ts";
 import { DomainError } from "../../errors.ts";
 import { write } from "../command.ts";
 import { SEEDS_DIR, seedScenarios } from "../../scenario/load.ts";
@@ -16,7 +17,7 @@ export const usage = "racelab seed [--dir DIR] [--json]";
 export const help = `${usage}
 
 Stores each scenario file of seeds/ (or DIR) as a trace named after the file,
-e.g. trim-vs-bg-removal and trim-vs-bg-removal.benign. Content already stored
+e.g. ${RACE_IDS[0]} and ${RACE_IDS[0]}.benign. Content already stored
 is not stored again. --json prints [{"name","trace","events","existing"}].
 `;
 
