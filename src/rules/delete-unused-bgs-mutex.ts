@@ -30,6 +30,8 @@ export const deleteUnusedBgsMutex = {
   locks: [
     {
       name: "delete_unused_bgs_mutex",
+      released: "end-of-chain",
+      waiters: "fifo",
       takenBy: {
         relocation: {
           event: "relocate_chunk",

@@ -60,7 +60,7 @@ function mergeLocks(fixes: readonly Fix[]): LockSpec[] {
   const byName = new Map<string, LockSpec>();
   for (const spec of fixes.flatMap((f) => f.locks ?? [])) {
     const known = byName.get(spec.name);
-    byName.set(spec.name, known ? { name: spec.name, takenBy: { ...known.takenBy, ...spec.takenBy } } : spec);
+    byName.set(spec.name, known ? { ...known, takenBy: { ...known.takenBy, ...spec.takenBy } } : spec);
   }
   return [...byName.values()];
 }

@@ -36,6 +36,15 @@ export interface LockSpec {
   readonly name: string;
   /** The chain kinds whose first step takes it, and how. */
   readonly takenBy: Readonly<Partial<Record<ChainKind, LockTaker>>>;
+  /**
+   * When the holder lets go: after its chain's last event, or earlier when
+   * the rest of its chain is skipped (§4.3). The only release the 2015 fixes
+   * need; a lock released otherwise would add a value here and its case in
+   * the engine.
+   */
+  readonly released: "end-of-chain";
+  /** What a task that finds it held does: waits, first come first served (6.x's trylock-and-skip would be another value). */
+  readonly waiters: "fifo";
 }
 
 /** A lock a chain kind takes, with the event that takes it. */

@@ -24,6 +24,8 @@ const scrubTakesBgLock = {
   locks: [
     {
       name: "scrub_bg_lock",
+      released: "end-of-chain",
+      waiters: "fifo",
       takenBy: {
         scrub: { event: "scrub_dev_extent", data: (bytenr) => ({ bytenr, devid: null, physical: null }) },
         deletion: { event: "unused_bg_check", data: (bytenr) => ({ bytenr, outcome: "proceed", used: null }) },
