@@ -116,7 +116,8 @@ const rulesSchema = z
     }
   });
 
-const BG_ASKS: readonly QuestionAsk[] = ["read-only", "ro-count", "in-cache-tree", "extent-map", "map-pinned", "removed-flag", "item-inserted", "dirty", "trimming"];
+/** The questions about one block group (they need `bg`). */
+export const BG_ASKS: readonly QuestionAsk[] = ["read-only", "ro-count", "in-cache-tree", "extent-map", "map-pinned", "removed-flag", "item-inserted", "dirty", "trimming"];
 
 /** yes/no, true/false, a count or an actor name → the canonical answer text. */
 export const answerValue = z
@@ -156,6 +157,7 @@ const base = {
   race: raceId,
   statement: nonEmpty,
   hints: z.array(nonEmpty, { error: "expected a list of hints" }).min(1, "give at least one hint"),
+  explanation: nonEmpty.nullable().default(null),
   trace: traceSource,
   feedback: z.enum(FEEDBACK_LEVELS, { error: `expected one of ${FEEDBACK_LEVELS.join(", ")}` }).default("full"),
   attempts: count.min(1, "allow at least one attempt").nullable().default(null),
