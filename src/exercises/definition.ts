@@ -280,3 +280,16 @@ export function parseDefinition(text: string, file: string): ParsedDefinition {
     hash: createHash("sha256").update(text).digest("hex"),
   };
 }
+
+/**
+ * The definition's text with some top-level fields set (an instructor edits a
+ * generated draft's statement or title): the rest, comments included, stays
+ * as written. The result still has to be loaded (validated, key-checked).
+ */
+export function editDefinition(text: string, file: string, change: Readonly<Record<string, string>>): string {
+  const doc = parseDocument(text, { uniqueKeys: true });
+  const yamlError = doc.errors[0];
+  if (yamlError) throw definitionError(file, yamlError.linePos?.[0]?.line ?? 1, "", "not valid YAML");
+  for (const [k, v] of Object.entries(change)) doc.set(k, v);
+  return doc.toString({ lineWidth: 0 });
+}

@@ -190,3 +190,50 @@ export async function generateFromTrace(events: readonly (StoredEvent | RaceEven
   }
   return collect(s, candidates(), name);
 }
+
+// ---- as the edges ask for it (a job's payload and result are plain data) -------------------------
+
+/** `explore`: the interleavings of the tasks' programs; `trace`: the trace's own findings. */
+export type GenerationFrom = "explore" | "trace";
+
+/** What to generate from. */
+export interface GenerationSource {
+  readonly from: GenerationFrom;
+  /** explore: a seed scenario's name (a race id, `<race>.benign`) or a scenario's text. */
+  readonly scenario: string | null;
+  /** A stored trace (its tasks to explore, or its findings). */
+  readonly traceId: string | null;
+}
+
+export interface GenerationJob extends GenerationSource {
+  readonly kind: ExerciseKind;
+  readonly rules: readonly string[];
+  readonly count: number | null;
+  readonly difficulty: Difficulty | null;
+  readonly taken: readonly string[];
+  readonly maxStates: number | null;
+}
+
+export interface GeneratedWire {
+  readonly id: string;
+  readonly kind: ExerciseKind;
+  readonly title: string;
+  readonly race: string;
+  readonly difficulty: Difficulty;
+  /** The definition (YAML). */
+  readonly source: string;
+}
+
+export interface GenerationWire {
+  readonly exercises: readonly GeneratedWire[];
+  readonly notes: readonly string[];
+}
+
+export function generationWire(g: Generation): GenerationWire {
+  return { exercises: g.exercises.map(({ id, kind, title, race, difficulty, source }) => ({ id, kind, title, race, difficulty, source })), notes: g.notes };
+}
+
+/** The request's options as the generators take them. */
+export function requestOf(job: GenerationJob): GenerateRequest {
+  return { kind: job.kind, rules: job.rules, taken: job.taken, maxStates: job.maxStates, ...(job.count !== null ? { count: job.count } : {}), ...(job.difficulty !== null ? { difficulty: job.difficulty } : {}) };
+}

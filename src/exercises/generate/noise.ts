@@ -11,7 +11,7 @@ import { decodeEvent } from "../../events/catalog.ts";
 import type { Role } from "../../events/binding.ts";
 import type { RaceEvent } from "../../events/types.ts";
 import type { WrittenActor } from "../../scenario/write.ts";
-import type { Draft } from "./draft.ts";
+import { type Draft, draftTrace } from "./draft.ts";
 
 const GIB = 1n << 30n;
 
@@ -147,8 +147,9 @@ export function mixNoise(d: Draft, plan: NoisePlan, seed: number, keeps: (candid
     const events = g
       .events(bg, bg + GIB / 2n, gen)
       .map((w) => decodeEvent({ type: w.type, data: w.data, origin: { pid: actor.pid, comm: actor.comm, cpu: actor.cpu } }));
+    const places = slots(cur, existing?.pid ?? null);
     for (let attempt = 0; attempt < 6; attempt++) {
-      const candidate = insert({ ...cur, names, actors: existing ? cur.actors : [...cur.actors, actor] }, events, pick);
+      const candidate = insert({ ...cur, names, actors: existing ? cur.actors : [...cur.actors, actor] }, events, places[pick(places.length)]!, pick);
       if (keeps(candidate)) {
         cur = candidate;
         mixed++;
@@ -166,10 +167,31 @@ export function mixNoise(d: Draft, plan: NoisePlan, seed: number, keeps: (candid
   return cur;
 }
 
-/** The events at chosen places of the trace, in their own order. */
-function insert(d: Draft, events: readonly RaceEvent[], pick: (n: number) => number): Draft {
+/**
+ * Where a task's noise may go: anywhere for a new task; for one already in the
+ * trace, between two of its chains (a task works on one block group at a
+ * time: balance does not start relocating another chunk in the middle of
+ * one). Ranges of insertion points (an event is inserted before index i).
+ */
+function slots(d: Draft, pid: number | null): { from: number; to: number }[] {
   const n = d.events.length;
-  const at = events.map(() => pick(n + 1)).sort((a, b) => a - b);
+  if (pid === null) return [{ from: 0, to: n }];
+  const chains = draftTrace(d).events.map((e) => e.chain?.id ?? null);
+  const own = d.events.flatMap((e, i) => (e.origin.pid === pid ? [i] : []));
+  if (own.length === 0) return [{ from: 0, to: n }];
+  const out = [{ from: 0, to: own[0]! }];
+  own.forEach((i, j) => {
+    const next = own[j + 1];
+    if (next === undefined) out.push({ from: i + 1, to: n });
+    else if (chains[i] === null || chains[i] !== chains[next]) out.push({ from: i + 1, to: next });
+  });
+  return out;
+}
+
+/** The events at chosen places of a range of the trace, in their own order. */
+function insert(d: Draft, events: readonly RaceEvent[], range: { from: number; to: number }, pick: (n: number) => number): Draft {
+  const n = d.events.length;
+  const at = events.map(() => range.from + pick(range.to - range.from + 1)).sort((a, b) => a - b);
   const out: RaceEvent[] = [];
   const origins: (number | null)[] = [];
   let k = 0;
