@@ -54,14 +54,15 @@ try    grades ANSWER against the replay and explains the grade; --submit also
        records it in your submission stream (students, with a token)
 generate (instructors, with a token) exercises racelab writes itself, stored in
        course C as drafts (only its instructors see them until published):
-       --from-explore explores the tasks of a seed scenario (a race id such as
-       trim-vs-bg-removal, or <race>.benign), a .scenario file, a stored trace
-       or a kernel trace file (imported first) under --rules (default
-       unpatched) and makes exercises from the counterexamples, shortest
-       first, then distinct ones; --from-trace takes the window around a stored
-       or imported trace's finding (spot-the-race, predict-the-state). Keys,
-       hints and an explanation come from the replay. K: spot-the-race,
-       be-the-scheduler, which-fix, predict-the-state; --count N (default 1,
+       --from-explore explores the tasks of a seed scenario (a race id such
+       as ${RACE_IDS[0]}, or <race>.benign), a .scenario
+       file, a stored trace or a kernel trace file (imported first) under
+       --rules (default unpatched) and makes exercises from the
+       counterexamples, shortest first, then distinct ones; --from-trace takes
+       the window around a stored or imported trace's finding (spot-the-race,
+       predict-the-state). Keys, hints and an explanation come from the
+       replay. K: spot-the-race, be-the-scheduler, which-fix,
+       predict-the-state; --count N (default 1,
        fewer when there are no more distinct ones); --difficulty easy|medium|hard
        (default medium: easy keeps only the tasks the failure needs, medium and
        hard add tasks and steps on other block groups and commits, never
