@@ -79,12 +79,15 @@ const config = {
     Exercise: "../exercises/service.ts#ExerciseHandle",
     Hint: "../exercises/service.ts#HintView",
     Submission: "../exercises/service.ts#SubmissionView",
+    GeneratedExercises: "../exercises/service.ts#GeneratedExercises",
   },
   // Enums whose resolvers map them to the domain's values (exercises.ts): arguments arrive as those.
   enumValues: {
     ExerciseKind: "../exercises/types.ts#ExerciseKind",
     UserRole: "../auth/viewer.ts#UserRole",
     FeedbackLevel: "../exercises/types.ts#FeedbackLevel",
+    Difficulty: "../exercises/generate/difficulty.ts#Difficulty",
+    GenerateFrom: "../exercises/generate/index.ts#GenerationFrom",
   },
 };
 

@@ -116,7 +116,8 @@ const rulesSchema = z
     }
   });
 
-const BG_ASKS: readonly QuestionAsk[] = ["read-only", "ro-count", "in-cache-tree", "extent-map", "map-pinned", "removed-flag", "item-inserted", "dirty", "trimming"];
+/** The questions about one block group (they need `bg`). */
+export const BG_ASKS: readonly QuestionAsk[] = ["read-only", "ro-count", "in-cache-tree", "extent-map", "map-pinned", "removed-flag", "item-inserted", "dirty", "trimming"];
 
 /** yes/no, true/false, a count or an actor name → the canonical answer text. */
 export const answerValue = z
@@ -156,6 +157,7 @@ const base = {
   race: raceId,
   statement: nonEmpty,
   hints: z.array(nonEmpty, { error: "expected a list of hints" }).min(1, "give at least one hint"),
+  explanation: nonEmpty.nullable().default(null),
   trace: traceSource,
   feedback: z.enum(FEEDBACK_LEVELS, { error: `expected one of ${FEEDBACK_LEVELS.join(", ")}` }).default("full"),
   attempts: count.min(1, "allow at least one attempt").nullable().default(null),
@@ -277,4 +279,17 @@ export function parseDefinition(text: string, file: string): ParsedDefinition {
     text,
     hash: createHash("sha256").update(text).digest("hex"),
   };
+}
+
+/**
+ * The definition's text with some top-level fields set (an instructor edits a
+ * generated draft's statement or title): the rest, comments included, stays
+ * as written. The result still has to be loaded (validated, key-checked).
+ */
+export function editDefinition(text: string, file: string, change: Readonly<Record<string, string>>): string {
+  const doc = parseDocument(text, { uniqueKeys: true });
+  const yamlError = doc.errors[0];
+  if (yamlError) throw definitionError(file, yamlError.linePos?.[0]?.line ?? 1, "", "not valid YAML");
+  for (const [k, v] of Object.entries(change)) doc.set(k, v);
+  return doc.toString({ lineWidth: 0 });
 }

@@ -37,7 +37,8 @@ export interface FromTraceOptions {
   readonly questions?: readonly { id?: string | null; ask: string; bg?: string | null; actor?: string | null; answer?: string | null }[] | null;
 }
 
-const STATEMENTS: Record<ExerciseKind, string> = {
+/** What each kind asks of the student, in one sentence (generated exercises say it too). */
+export const STATEMENTS: Readonly<Record<ExerciseKind, string>> = {
   "spot-the-race": "Name the race this trace shows, and the sequence number of the event at which the state first goes wrong.",
   "be-the-scheduler":
     "Schedule all steps of these programs (one actor name per step; each actor keeps its order) so that the unpatched kernel fails with the race, in a way the fix makes harmless.",

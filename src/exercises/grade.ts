@@ -6,7 +6,9 @@
  *
  *   spot the race    replay of events 1..seq of the trace under unpatched
  *   be the scheduler replay of the schedule under unpatched (must fail with the
- *                    exercise's race, consistently), then under the fix (harmless)
+ *                    exercise's race, consistently), then under the fix (harmless):
+ *                    any schedule that does scores 1; the key is one of them,
+ *                    never compared with
  *   which fix        replay under the chosen set (clean?), without each of its
  *                    fixes (needed?), against the smallest clean sets
  *   predict          the state after step N under the exercise's rules

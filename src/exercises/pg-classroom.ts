@@ -57,6 +57,8 @@ export interface ExerciseRow {
   readonly createdAt: Date;
   readonly archivedAt: Date | null;
   readonly revealedAt: Date | null;
+  /** Generated, not yet published: for its course's instructors only. */
+  readonly draft: boolean;
 }
 
 
@@ -200,7 +202,7 @@ export class PgClassroomStore {
    * it exists), and one made on the machine (no course) becomes the course's.
    */
   async createExercise(
-    e: { courseId: string; slug: string; kind: string; title: string; source: string; createdBy: string | null },
+    e: { courseId: string; slug: string; kind: string; title: string; source: string; createdBy: string | null; draft?: boolean },
     traceIds: readonly string[] = [],
   ): Promise<ExerciseRow> {
     try {
@@ -230,6 +232,24 @@ export class PgClassroomStore {
     const row = await this.prisma.exercise.findUnique({ where: { id } });
     if (!row) throw new DomainError("NOT_FOUND", `no exercise ${JSON.stringify(id)}`);
     return row[field] ? row : this.prisma.exercise.update({ where: { id }, data: { [field]: new Date() } });
+  }
+
+  /** Publishes a draft: its students see it from now on (a published one stays as it is). */
+  async publishExercise(id: string): Promise<ExerciseRow> {
+    const row = await this.prisma.exercise.findUnique({ where: { id } });
+    if (!row) throw new DomainError("NOT_FOUND", `no exercise ${JSON.stringify(id)}`);
+    return row.draft ? this.prisma.exercise.update({ where: { id }, data: { draft: false } }) : row;
+  }
+
+  /** A draft's new definition (already validated and key-checked); CONFLICT once it is published. */
+  async updateDraft(id: string, change: { source: string; title: string }): Promise<ExerciseRow> {
+    const { count } = await this.prisma.exercise.updateMany({ where: { id, draft: true }, data: change });
+    if (count === 0) {
+      const row = await this.prisma.exercise.findUnique({ where: { id } });
+      if (!row) throw new DomainError("NOT_FOUND", `no exercise ${JSON.stringify(id)}`);
+      throw new DomainError("CONFLICT", `exercise ${row.slug} is published: only drafts change (their students' answers were graded against it)`);
+    }
+    return (await this.prisma.exercise.findUnique({ where: { id } }))!;
   }
 
   /** Deletes an exercise with its students' submissions and gradebook rows; its traces are freed. */

@@ -21,6 +21,8 @@ import { storedTrace } from "./trace.ts";
 import type { Answer, FeedbackLevel, Grade, LoadedExercise } from "./types.ts";
 import { studentGrade } from "./view.ts";
 import { loadDefinition } from "./verify.ts";
+import { editDefinition } from "./definition.ts";
+import type { GenerationJob, GenerationWire } from "./generate/index.ts";
 import { gradebookCsv } from "./csv.ts";
 
 /** An exercise with where it lives. */
@@ -32,15 +34,32 @@ export interface ExerciseHandle {
   readonly archived: boolean;
   /** Its trace readable by all again (the library's: always). */
   readonly revealed: boolean;
+  /** Generated, not yet published: its course's instructors only see it. */
+  readonly draft: boolean;
 }
 
-export const libraryHandle = (loaded: LoadedExercise): ExerciseHandle => ({ loaded, course: null, archived: false, revealed: true });
+export const libraryHandle = (loaded: LoadedExercise): ExerciseHandle => ({ loaded, course: null, archived: false, revealed: true, draft: false });
 const courseHandle = (loaded: LoadedExercise, course: CourseRow, row: ExerciseRow): ExerciseHandle => ({
   loaded,
   course,
   archived: row.archivedAt !== null,
   revealed: row.revealedAt !== null,
+  draft: row.draft,
 });
+
+/** Generating exercises as the edges ask for it: the source trace by id or name (the service resolves and checks it). */
+export interface GenerateExercisesRequest extends Omit<GenerationJob, "traceId" | "taken"> {
+  readonly trace: string | null;
+}
+
+/** Who runs a generation: a job of the request on a server, the command itself in the CLI. */
+export type GenerationRunner = (job: GenerationJob) => Promise<GenerationWire>;
+
+export interface GeneratedExercises {
+  /** Stored as drafts, in the order made. */
+  readonly exercises: readonly ExerciseHandle[];
+  readonly notes: readonly string[];
+}
 
 export interface SubmissionView {
   /** `<stream id>:<seq>` */
@@ -91,6 +110,17 @@ export interface ClassroomService {
   createExercise(viewer: Viewer, courseIdOrName: string, source: string): Promise<ExerciseHandle>;
   /** A definition made from a stored trace (`definitionFromTrace`), then as `createExercise`. */
   createExerciseFromTrace(viewer: Viewer, courseIdOrName: string, traceIdOrName: string, opts: FromTraceOptions): Promise<ExerciseHandle>;
+  /**
+   * Exercises written from the explorer's counterexamples or a trace's
+   * findings (instructors of the course), stored as drafts the way
+   * createExercise stores an exercise; the source trace is linked (hidden
+   * from students while they are open).
+   */
+  generateExercises(viewer: Viewer, courseIdOrName: string, req: GenerateExercisesRequest, run: GenerationRunner): Promise<GeneratedExercises>;
+  /** A draft's statement or title, changed (instructors of its course; drafts only: CONFLICT once published). */
+  editDraft(viewer: Viewer, id: string, change: { readonly statement?: string | null; readonly title?: string | null }): Promise<ExerciseHandle>;
+  /** A draft becomes visible to the course's students. */
+  publishExercise(viewer: Viewer, id: string): Promise<ExerciseHandle>;
   /** The live gradebook of a course (instructors). */
   gradebook(viewer: Viewer, courseIdOrName: string): Promise<{ course: CourseRow; entries: GradebookEntry[] }>;
   /** The gradebook rebuilt from the submission events alone (instructors; for audits). */
@@ -192,7 +222,7 @@ export function createClassroom(deps: ClassroomDeps): ClassroomService {
     if (!row) return null;
     const course = await db.getCourse(row.courseId);
     if (!course || !isMember(viewer, course)) return null;
-    if (row.archivedAt && !isInstructorOf(viewer, course)) return null;
+    if ((row.archivedAt || row.draft) && !isInstructorOf(viewer, course)) return null;
     return courseHandle(await loadRow(row, course), course, row);
   }
 
@@ -225,14 +255,14 @@ export function createClassroom(deps: ClassroomDeps): ClassroomService {
 
   /**
    * Without a course: the library (public). With one: the library and the
-   * course's own exercises (students: not the archived ones). One exercise
+   * course's own exercises (students: not the archived ones, nor drafts). One exercise
    * that no longer loads is left out of the list, not the list's end.
    */
   async function exercises(viewer: Viewer, courseIdOrName?: string | null): Promise<ExerciseHandle[]> {
     const shared = (await lib()).exercises.map(libraryHandle);
     if (courseIdOrName === undefined || courseIdOrName === null) return shared;
     const course = await visibleCourse(viewer, courseIdOrName, "exercises");
-    const rows = (await db.listExercises(course.id)).filter((row) => !row.archivedAt || isInstructorOf(viewer, course));
+    const rows = (await db.listExercises(course.id)).filter((row) => (!row.archivedAt && !row.draft) || isInstructorOf(viewer, course));
     const own = await Promise.all(rows.map((row) => loadRow(row, course).then((loaded) => courseHandle(loaded, course, row), () => null)));
     return [...shared, ...own.filter((h): h is ExerciseHandle => h !== null)];
   }
@@ -248,21 +278,72 @@ export function createClassroom(deps: ClassroomDeps): ClassroomService {
     return { row, course };
   }
 
-  async function createExercise(viewer: Viewer, courseIdOrName: string, source: string): Promise<ExerciseHandle> {
-    const u = requireInstructor(viewer, "createExercise");
-    const course = await instructedCourse(viewer, courseIdOrName, "createExercise");
+  /**
+   * Validates and key-checks a definition, then stores it with the stored
+   * traces it is made of (its own, and `sources` it was made from) linked.
+   */
+  async function storeExercise(
+    viewer: Viewer,
+    course: CourseRow,
+    source: string,
+    what: string,
+    opts: { readonly draft: boolean; readonly sources?: readonly string[] },
+  ): Promise<ExerciseHandle> {
+    const u = requireInstructor(viewer, what);
     if (source.length > 1_000_000) throw new DomainError("PAYLOAD_TOO_LARGE", "definition: larger than 1 MB");
     // Validated and key-checked before anything is stored.
     const { exercise } = await loadDefinition(source, "definition", { store, courseId: course.id });
-    const stored = exercise.trace.storedId;
-    if (stored) await requireReadable(viewer, stored, "createExercise");
+    const traces = [...new Set([...(exercise.trace.storedId ? [exercise.trace.storedId] : []), ...(opts.sources ?? [])])];
+    for (const t of traces) await requireReadable(viewer, t, what);
     const row = await db.createExercise(
-      { courseId: course.id, slug: exercise.def.id, kind: exercise.def.kind, title: exercise.def.title, source, createdBy: u.id },
-      stored ? [stored] : [],
+      { courseId: course.id, slug: exercise.def.id, kind: exercise.def.kind, title: exercise.def.title, source, createdBy: u.id, draft: opts.draft },
+      traces,
     );
     const loaded: LoadedExercise = { ...exercise, ref: row.id, origin: `exercise ${row.slug} of course ${course.name}` };
     loadedCourseExercises.set(row.id, Promise.resolve(loaded));
     return courseHandle(loaded, course, row);
+  }
+
+  async function createExercise(viewer: Viewer, courseIdOrName: string, source: string): Promise<ExerciseHandle> {
+    requireInstructor(viewer, "createExercise");
+    const course = await instructedCourse(viewer, courseIdOrName, "createExercise");
+    return storeExercise(viewer, course, source, "createExercise", { draft: false });
+  }
+
+  async function generateExercises(viewer: Viewer, courseIdOrName: string, req: GenerateExercisesRequest, run: GenerationRunner): Promise<GeneratedExercises> {
+    requireInstructor(viewer, "generateExercises");
+    const course = await instructedCourse(viewer, courseIdOrName, "generateExercises");
+    let traceId: string | null = null;
+    if (req.trace !== null) {
+      const t = await store.findTrace(req.trace);
+      if (!t) throw new DomainError("NOT_FOUND", `generateExercises: no trace ${JSON.stringify(req.trace)}`);
+      await requireReadable(viewer, t.id, "generateExercises");
+      traceId = t.id;
+    }
+    const { trace: _trace, ...job } = req;
+    const made = await run({ ...job, traceId, taken: (await db.listExercises(course.id)).map((r) => r.slug) });
+    const exercises: ExerciseHandle[] = [];
+    for (const m of made.exercises) exercises.push(await storeExercise(viewer, course, m.source, "generateExercises", { draft: true, sources: traceId ? [traceId] : [] }));
+    return { exercises, notes: made.notes };
+  }
+
+  /** A draft of a course the viewer instructs. */
+  async function instructedDraft(viewer: Viewer, id: string, what: string): Promise<{ row: ExerciseRow; course: CourseRow }> {
+    const found = await instructedExercise(viewer, id, what);
+    if (!found.row.draft) throw new DomainError("CONFLICT", `${what}: exercise ${found.row.slug} is published: only drafts change (answers were graded against it)`);
+    return found;
+  }
+
+  async function editDraft(viewer: Viewer, id: string, change: { readonly statement?: string | null; readonly title?: string | null }): Promise<ExerciseHandle> {
+    const { row, course } = await instructedDraft(viewer, id, "editDraft");
+    const fields = Object.fromEntries(Object.entries(change).filter((kv): kv is [string, string] => typeof kv[1] === "string"));
+    if (Object.keys(fields).length === 0) throw new DomainError("BAD_USER_INPUT", "editDraft: give a statement or a title");
+    const origin = `exercise ${row.slug} of course ${course.name}`;
+    const source = editDefinition(row.source, origin, fields);
+    const { exercise } = await loadDefinition(source, origin, { store, courseId: course.id, ref: row.id });
+    const updated = await db.updateDraft(row.id, { source, title: exercise.def.title });
+    loadedCourseExercises.set(row.id, Promise.resolve(exercise));
+    return courseHandle(exercise, course, updated);
   }
 
   /** An exercise may not be built on a trace its author may not read (another course's open exercise). */
@@ -281,6 +362,8 @@ export function createClassroom(deps: ClassroomDeps): ClassroomService {
     store: db,
     exercises,
     createExercise,
+    generateExercises,
+    editDraft,
     gradebook,
 
     async courses(viewer: Viewer): Promise<CourseRow[]> {
@@ -311,6 +394,12 @@ export function createClassroom(deps: ClassroomDeps): ClassroomService {
       const { row, course } = await instructedExercise(viewer, id, "revealExercise");
       const marked = await db.markExercise(row.id, "revealed");
       return courseHandle(await loadRow(marked, course), course, marked);
+    },
+
+    async publishExercise(viewer: Viewer, id: string): Promise<ExerciseHandle> {
+      const { row, course } = await instructedExercise(viewer, id, "publishExercise");
+      const published = await db.publishExercise(row.id);
+      return courseHandle(await loadRow(published, course), course, published);
     },
 
     /** Deletes a course exercise with its submissions; its trace may be deleted afterwards. */
@@ -451,7 +540,7 @@ export function createClassroom(deps: ClassroomDeps): ClassroomService {
     async gradebookCsv(viewer: Viewer, courseIdOrName: string): Promise<string> {
       const { course, entries } = await gradebook(viewer, courseIdOrName);
       const students = (await db.listUsers(course.id)).filter((u) => u.role === "student");
-      const listed = await exercises(viewer, course.id);
+      const listed = (await exercises(viewer, course.id)).filter((e) => !e.draft);
       return gradebookCsv(course, students, listed.map((e) => e.loaded), entries);
     },
   };

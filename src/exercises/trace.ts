@@ -20,7 +20,8 @@ export type TraceReader = Pick<EventStore, "findTrace" | "read">;
 
 const SCENARIO_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
-function fromScenario(sc: Scenario, label: string): ExerciseTrace {
+/** A scenario as an exercise uses it: its events, the actors that have some, its names. */
+export function scenarioTrace(sc: Scenario, label: string): ExerciseTrace {
   const used = new Set(sc.events.map((e) => e.origin.pid));
   return {
     events: sc.events,
@@ -42,7 +43,7 @@ export async function loadTrace(p: ParsedDefinition, opts: { seedsDir?: string; 
       if (!SCENARIO_NAME.test(src.name)) throw definitionError(p.file, p.locate(["trace", "scenario"]), "trace.scenario", `not a scenario name: ${JSON.stringify(src.name)}`);
       const file = path.join(opts.seedsDir ?? SEEDS_DIR, `${src.name}.scenario`);
       try {
-        return fromScenario(loadScenarioFile(file), src.name);
+        return scenarioTrace(loadScenarioFile(file), src.name);
       } catch (err) {
         if (err instanceof DomainError && err.code === "NOT_FOUND") {
           throw definitionError(p.file, p.locate(["trace", "scenario"]), "trace.scenario", `no seed scenario ${JSON.stringify(src.name)} (seeds/${src.name}.scenario)`);
@@ -53,7 +54,7 @@ export async function loadTrace(p: ParsedDefinition, opts: { seedsDir?: string; 
     case "inline": {
       const marker = "\u0000inline";
       try {
-        return fromScenario(parseScenario(src.text, marker), "inline");
+        return scenarioTrace(parseScenario(src.text, marker), "inline");
       } catch (err) {
         if (!(err instanceof DomainError) || !err.message.startsWith(marker)) throw err;
         const m = /^\u0000inline(?::(\d+))?: (.*)$/s.exec(err.message);

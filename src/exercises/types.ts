@@ -63,6 +63,8 @@ interface DefinitionBase {
   readonly statement: string;
   /** Revealed one at a time, in order. */
   readonly hints: readonly string[];
+  /** Why the key is right, for instructors (generated exercises write it; null: the replay's own words). */
+  readonly explanation: string | null;
   readonly trace: TraceSource;
   /** How much a student's submission tells (default `full`): less makes guessing — bisecting a seq — cost attempts. */
   readonly feedback: FeedbackLevel;

@@ -126,6 +126,11 @@ export interface KeyView {
 }
 
 export function keyView(ex: LoadedExercise): KeyView {
+  const k = replayKeyView(ex);
+  return ex.def.explanation === null ? k : { ...k, explanation: ex.def.explanation };
+}
+
+function replayKeyView(ex: LoadedExercise): KeyView {
   const def = ex.def;
   const base = { kind: def.kind, race: def.race, seq: null, schedule: null, fixes: null, acceptedFixSets: null, answers: null, hints: def.hints };
   switch (def.kind) {

@@ -32,10 +32,10 @@ import { Engine } from "../replay/engine.ts";
 import type { RaceId } from "../replay/types.ts";
 import type { RuleSet } from "../rules/types.ts";
 import { RACE_IDS } from "../events/races.ts";
-import { isWaiting, stateKey } from "./engine-state.ts";
+import { stateKey } from "./engine-state.ts";
 import { type Footprint, conflicts, pushFootprint } from "./footprint.ts";
 import { type Program, naiveCount, totalSteps } from "./program.ts";
-import { EXPLORE_ENGINE_OPTIONS, type HandleWindow, WAITS_FOR_HANDLES, handleWindows, windowEdges } from "./semantics.ts";
+import { EXPLORE_ENGINE_OPTIONS, type HandleWindow, handleWindows, waitsForHandle, windowEdges } from "./semantics.ts";
 
 export const DEFAULT_MAX_STATES = 200_000;
 
@@ -189,18 +189,6 @@ class Exploration {
     return fp;
   }
 
-  /** Is actor x inside one of its transaction-handle windows (semantics.ts rule 3)? */
-  private holdsHandle(eng: Engine, pcs: readonly number[], x: number): boolean {
-    const pc = pcs[x]!;
-    for (const w of this.windows[x]!) {
-      if (w.start < pc && pc <= w.end) {
-        if (isWaiting(eng, this.program.actors[x]!.pid)) return false;
-        return w.chain === null || !eng.scheduler().cut.has(w.chain);
-      }
-    }
-    return false;
-  }
-
   /** Actors whose next event may be pushed now. */
   private enabledAt(eng: Engine, pcs: readonly number[]): number[] {
     const out: number[] = [];
@@ -208,11 +196,7 @@ class Exploration {
     const { program, n } = this;
     for (let a = 0; a < n; a++) {
       if (pcs[a]! >= this.lens[a]!) continue;
-      if (this.anyWindows && WAITS_FOR_HANDLES.has(program.steps[a]![pcs[a]!]!.ev.type) && !isWaiting(eng, program.actors[a]!.pid)) {
-        let held = false;
-        for (let x = 0; x < n && !held; x++) if (x !== a && this.holdsHandle(eng, pcs, x)) held = true;
-        if (held) continue;
-      }
+      if (this.anyWindows && waitsForHandle(eng, program.actors, program.steps, this.windows, pcs, a)) continue;
       out.push(a);
     }
     return out;

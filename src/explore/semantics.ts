@@ -28,7 +28,8 @@
  * replays it exactly (`counterexample.ts`).
  */
 import type { EventType } from "../events/types.ts";
-import type { EngineEvent } from "../replay/engine.ts";
+import type { Engine, EngineEvent } from "../replay/engine.ts";
+import { isWaiting } from "./engine-state.ts";
 
 /** The options of the explorer's engine (rule 1: every proceeding check is recomputed where it is applied). */
 export const EXPLORE_ENGINE_OPTIONS = { recomputeChecks: true, reschedules: true } as const;
@@ -71,4 +72,33 @@ export function windowEdges(windows: readonly HandleWindow[]): Set<number> {
     s.add(w.end);
   }
   return s;
+}
+
+/**
+ * Does the task hold a transaction handle at program index `pc` (its next
+ * event)? Not while it waits for a lock, nor in a removal a skipped check cut.
+ */
+export function holdsHandle(eng: Engine, windows: readonly HandleWindow[], pid: number, pc: number): boolean {
+  for (const w of windows) {
+    if (w.start < pc && pc <= w.end) {
+      if (isWaiting(eng, pid)) return false;
+      return w.chain === null || !eng.scheduler().cut.has(w.chain);
+    }
+  }
+  return false;
+}
+
+/** Must actor `a`'s next event (a commit or the critical writeout) wait because another task holds a handle (rule 3)? */
+export function waitsForHandle(
+  eng: Engine,
+  actors: readonly { readonly pid: number }[],
+  steps: readonly (readonly EngineEvent[])[],
+  windows: readonly (readonly HandleWindow[])[],
+  pcs: readonly number[],
+  a: number,
+): boolean {
+  const next = steps[a]![pcs[a]!];
+  if (!next || !WAITS_FOR_HANDLES.has(next.ev.type) || isWaiting(eng, actors[a]!.pid)) return false;
+  for (let x = 0; x < actors.length; x++) if (x !== a && holdsHandle(eng, windows[x]!, actors[x]!.pid, pcs[x]!)) return true;
+  return false;
 }

@@ -51,7 +51,8 @@ interface StoredScenarioMeta {
 
 const READ_PAGE = 50_000;
 
-async function readAll(store: EventStore, t: TraceInfo): Promise<StoredEvent[]> {
+/** Every event of a stored trace, read page by page. */
+export async function readTrace(store: Pick<EventStore, "read">, t: TraceInfo): Promise<StoredEvent[]> {
   const out: StoredEvent[] = [];
   for (let from = 1; from <= t.version; from += READ_PAGE) {
     for (const e of await store.read(t.id, { from, to: Math.min(t.version, from + READ_PAGE - 1) })) out.push(e);
@@ -61,7 +62,7 @@ async function readAll(store: EventStore, t: TraceInfo): Promise<StoredEvent[]> 
 
 /** Programs of a stored trace, one per pid (actors named as the trace's scenario names them, else A, B, …). */
 export async function programFromTrace(store: EventStore, t: TraceInfo, opts: LoadOptions = {}): Promise<Program> {
-  const events = await readAll(store, t);
+  const events = await readTrace(store, t);
   const meta = (t.meta as StoredScenarioMeta | null)?.scenario;
   const actors: ExploreActor[] = (meta?.actors ?? []).map((a) => ({ name: a.name, pid: a.pid, comm: a.comm, role: a.role, cpu: a.cpu }));
   return programFromEvents(events, {

@@ -11,7 +11,8 @@ import type { EventStore, SnapshotStore, TraceOwner } from "../events/store.ts";
 import { DEFAULT_MAX_STATES } from "../explore/explore.ts";
 import { programFromScenario, type Program } from "../explore/program.ts";
 import { explore, reportWire, type ExploreWire } from "../explore/report.ts";
-import { noSeedScenario, programFromScenarioText, programFromTrace, seedFile } from "../explore/source.ts";
+import { noSeedScenario, programFromScenarioText, programFromTrace, readTrace, seedFile } from "../explore/source.ts";
+import { type GenerationJob, type GenerationWire, generateFromProgram, generateFromTrace, generationWire, requestOf } from "../exercises/generate/index.ts";
 import type { FormatOption } from "../ftrace/detect.ts";
 import { importFile } from "../ftrace/import.ts";
 import type { ImportReport } from "../ftrace/report.ts";
@@ -59,6 +60,8 @@ export interface JobPayloads {
   import: { readonly file: string; readonly options: ImportJobOptions };
   /** The snapshots of a (trace, rule set) built now: time travel on it stays cheap afterwards. */
   snapshots: { readonly traceId: string; readonly rules: readonly string[] };
+  /** Exercises written from the explorer's counterexamples or a trace's findings (issue 16), not stored yet. */
+  generateExercises: GenerationJob;
 }
 
 export interface JobResults {
@@ -71,6 +74,7 @@ export interface JobResults {
   explore: ExploreWire;
   import: { readonly traceId: string; readonly existing: boolean; readonly report: ImportReport | null };
   snapshots: { readonly snapshots: number };
+  generateExercises: GenerationWire;
 }
 
 export type JobKind = keyof JobPayloads;
@@ -83,11 +87,11 @@ export interface Job<K extends JobKind = JobKind> {
 
 type Handler<K extends JobKind> = (w: WorkContext, payload: JobPayloads[K], budget: JobBudget) => Promise<JobResults[K]>;
 
-async function program(w: WorkContext, p: JobPayloads["explore"]): Promise<Program> {
+async function program(store: EventStore, p: { readonly scenario: string | null; readonly traceId: string | null }): Promise<Program> {
   if (p.traceId !== null) {
-    const t = await w.store.getTrace(p.traceId);
+    const t = await store.getTrace(p.traceId);
     if (!t) throw new DomainError("NOT_FOUND", `no trace ${p.traceId}`);
-    return programFromTrace(w.store, t);
+    return programFromTrace(store, t);
   }
   const s = p.scenario ?? "";
   if (s.includes("\n")) return programFromScenarioText(s, "scenario");
@@ -106,6 +110,19 @@ export function refusedUpFront<K extends JobKind>(job: Job<K>): DomainError | nu
   return asked !== null && asked > job.budget.maxStates ? budgetExceeded("explored states", `maxStates ${asked} is above your ${job.budget.maxStates}`) : null;
 }
 
+/**
+ * Generated exercises from a scenario's or a stored trace's tasks (explored
+ * within the budget's states) or from a stored trace's findings: what the
+ * `generateExercises` job does, and the CLI inline.
+ */
+export async function runGeneration(store: EventStore, p: GenerationJob, budget: JobBudget): Promise<GenerationWire> {
+  const req = requestOf({ ...p, maxStates: p.maxStates ?? Math.min(DEFAULT_MAX_STATES, budget.maxStates) });
+  if (p.from === "explore") return generationWire(await generateFromProgram(await program(store, p), req));
+  const t = p.traceId === null ? null : await store.getTrace(p.traceId);
+  if (!t) throw new DomainError("NOT_FOUND", `no trace ${p.traceId ?? "(none given)"}`);
+  return generationWire(await generateFromTrace(await readTrace(store, t), t.name, req));
+}
+
 /** Every kind's handler: a kind without one is a compile error. */
 export const JOB_HANDLERS: { readonly [K in JobKind]: Handler<K> } = {
   check: (w, p) => w.replay.check(p.traceId, p.rules),
@@ -116,13 +133,14 @@ export const JOB_HANDLERS: { readonly [K in JobKind]: Handler<K> } = {
   replaySteps: (w, p) => stateSteps(w.replay, p.traceId, p.rules, p.fromSeq, p.to),
   explore: async (w, p, budget) => {
     const maxStates = p.maxStates ?? Math.min(DEFAULT_MAX_STATES, budget.maxStates);
-    return reportWire(explore(await program(w, p), p.rules, { maxSteps: p.maxSteps, maxStates }));
+    return reportWire(explore(await program(w.store, p), p.rules, { maxSteps: p.maxSteps, maxStates }));
   },
   import: async (w, p) => {
     const r = await importFile(w.store, p.file, { ...p.options, tmpRoot: w.spoolDir });
     return { traceId: r.trace.id, existing: r.existing, report: r.report };
   },
   snapshots: async (w, p) => ({ snapshots: await w.replay.ensureSnapshots(p.traceId, p.rules) }),
+  generateExercises: (w, p, budget) => runGeneration(w.store, p, budget),
 };
 
 export function runJob<K extends JobKind>(w: WorkContext, job: Job<K>): Promise<JobResults[K]> {

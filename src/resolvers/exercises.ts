@@ -25,10 +25,18 @@ import { toGraphQLError } from "./errors.ts";
 import { canSeeKey, isInstructor, isInstructorOf, requireInstructor, requireTraceWriter } from "../auth/policy.ts";
 import type { Viewer } from "../auth/viewer.ts";
 import { PgClassroomStore } from "../exercises/pg-classroom.ts";
-import type { ClassroomService, ExerciseHandle } from "../exercises/service.ts";
+import type { ClassroomService, ExerciseHandle, GenerateExercisesRequest } from "../exercises/service.ts";
+import { MAX_COUNT } from "../exercises/generate/index.ts";
+import { noSeedScenario, seedFile } from "../explore/source.ts";
+import { FieldError } from "./errors.ts";
+import { rulesArg } from "./shared.ts";
+import type { RequestContext } from "./context.ts";
 import { keyView, publicView, type ExerciseView } from "../exercises/view.ts";
 import type {
   CourseResolvers,
+  DifficultyResolvers,
+  GenerateExercisesInput,
+  GenerateFromResolvers,
   ExerciseKindResolvers,
   FeedbackLevelResolvers,
   ExerciseResolvers,
@@ -44,10 +52,28 @@ import type {
 
 export const exercisesTypeDefs = readFileSync(new URL("./exercises.graphql", import.meta.url), "utf8");
 
-/** What these resolvers need in the GraphQL context (besides whatever else it holds). */
-export interface ClassroomContext {
+/** What these resolvers need in the GraphQL context (besides whatever else it holds): the module's own, and the request's jobs. */
+export interface ClassroomContext extends Pick<RequestContext, "jobs" | "job"> {
   readonly viewer: Viewer;
   readonly classroom: ClassroomService;
+}
+
+/** generateExercises' input, checked field by field; the source trace is resolved by the service. */
+function generationRequest(input: GenerateExercisesInput): GenerateExercisesRequest {
+  const scenario = input.scenario ?? null;
+  const trace = input.trace ?? null;
+  const from = input.from ?? "explore";
+  if (from === "trace") {
+    if (trace === null) throw new FieldError("input.trace", "TRACE takes its findings from a stored trace: give trace");
+    if (scenario !== null) throw new FieldError("input.scenario", "TRACE takes a stored trace, not a scenario (EXPLORE explores a scenario)");
+  } else if ((scenario === null) === (trace === null)) {
+    throw new FieldError(scenario === null ? "input.scenario" : "input.trace", "give exactly one of scenario and trace");
+  } else if (scenario !== null && !scenario.includes("\n") && !seedFile(scenario)) {
+    throw new FieldError("input.scenario", noSeedScenario(scenario), { code: "NOT_FOUND" });
+  }
+  const count = input.count ?? null;
+  if (count !== null && (!Number.isInteger(count) || count < 1 || count > MAX_COUNT)) throw new FieldError("input.count", `expected 1..${MAX_COUNT}, got ${count}`);
+  return { from, scenario, trace, kind: input.kind, rules: rulesArg(input.rules, "input.rules"), count, difficulty: input.difficulty ?? null, maxStates: null };
 }
 
 /** The enums' values as the domain spells them: arguments arrive, and results leave, as those. */
@@ -91,12 +117,21 @@ const Mutation: MutationResolvers<ClassroomContext> = {
   createExercise: (_p, { course, definition }, { viewer, classroom }) => classroom.createExercise(viewer, course, definition),
   createExerciseFromTrace: (_p, { course, trace, kind, options }, { viewer, classroom }) =>
     classroom.createExerciseFromTrace(viewer, course, trace, { ...options, kind }),
+  generateExercises: (_p, { course, input }, { viewer, classroom, jobs, job }) => {
+    // Students are refused before their input is looked at.
+    requireInstructor(viewer, "generateExercises");
+    return classroom.generateExercises(viewer, course, generationRequest(input), (payload) => jobs.run("generateExercises", payload, job));
+  },
+  editDraft: (_p, { id, statement, title }, { viewer, classroom }) => classroom.editDraft(viewer, id, { statement, title }),
+  publishExercise: (_p, { id }, { viewer, classroom }) => classroom.publishExercise(viewer, id),
   archiveExercise: (_p, { id }, { viewer, classroom }) => classroom.archiveExercise(viewer, id),
   revealExercise: (_p, { id }, { viewer, classroom }) => classroom.revealExercise(viewer, id),
   deleteExercise: (_p, { id }, { viewer, classroom }) => classroom.deleteExercise(viewer, id),
 };
 
 const FeedbackLevel: Required<FeedbackLevelResolvers> = { FULL: "full", CHECKS: "checks", VERDICT: "verdict" };
+const Difficulty: Required<DifficultyResolvers> = { EASY: "easy", MEDIUM: "medium", HARD: "hard" };
+const GenerateFrom: Required<GenerateFromResolvers> = { EXPLORE: "explore", TRACE: "trace" };
 
 const Viewer: ViewerResolvers<ClassroomContext> = {
   id: (v) => v.id,
@@ -126,6 +161,7 @@ const Exercise: ExerciseResolvers<ClassroomContext> = {
   id: (h) => h.loaded.ref,
   course: (h) => h.course,
   archived: (h) => h.archived,
+  draft: (h) => h.draft,
   revealed: (h) => h.revealed || h.archived,
   feedback: (h) => h.loaded.def.feedback,
   attempts: (h) => h.loaded.def.attempts,
@@ -203,6 +239,8 @@ export const exercisesResolvers: Resolvers<ClassroomContext> = {
   ExerciseKind,
   UserRole,
   FeedbackLevel,
+  Difficulty,
+  GenerateFrom,
 };
 
 /** Fields that replay (grading, key checks) or fold many events. */
@@ -210,6 +248,8 @@ export const EXERCISES_FIELD_WEIGHTS: Readonly<Record<string, number>> = {
   "Mutation.submitAnswer": 100,
   "Mutation.createExercise": 200,
   "Mutation.createExerciseFromTrace": 300,
+  "Mutation.generateExercises": 500,
+  "Mutation.editDraft": 200,
   "Query.gradebook": 50,
   "Course.gradebook": 50,
   "Exercise.key": 20,
@@ -271,7 +311,7 @@ export function classroomModule(
     },
     context: async (request) => {
       try {
-        return { viewer: await viewerFromToken(db, request.headers.authorization), classroom } satisfies ClassroomContext;
+        return { viewer: await viewerFromToken(db, request.headers.authorization), classroom } satisfies Pick<ClassroomContext, "viewer" | "classroom">;
       } catch (err) {
         throw err instanceof DomainError ? toGraphQLError(err, true) : err;
       }

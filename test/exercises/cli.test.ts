@@ -108,3 +108,63 @@ describe("racelab exercise", () => {
     expect(await cliError(exercise, ["try", "predict-scrub", "--answer", "ro=2", "--submit", "--token", prof.token])).toMatch(/^FORBIDDEN: submitAnswer: only students submit answers/);
   });
 });
+
+describe("racelab exercise generate (issue 16)", () => {
+  let prof: { token: string };
+  let ann: { token: string };
+  const store = () => new PgClassroomStore(t.db);
+  const courseRows = async () => store().listExercises((await store().findCourse("gen-2026"))!.id);
+
+  beforeAll(async () => {
+    prof = JSON.parse((await cli(user, ["add", "--role", "instructor", "--course", "gen-2026", "--name", "Gen Prof", "--json"])).out);
+    ann = JSON.parse((await cli(user, ["add", "--role", "student", "--course", "gen-2026", "--name", "Ann", "--json"])).out);
+  });
+
+  test("--from-explore a race: --json lists the drafts stored in the course", async () => {
+    const r = await cli(exercise, ["generate", "--from-explore", "trim-vs-bg-removal", "--course", "gen-2026", "--kind", "spot-the-race", "--count", "2", "--difficulty", "easy", "--json"], {
+      RACELAB_TOKEN: prof.token,
+    });
+    expect(r.code).toBe(0);
+    const { exercises } = JSON.parse(r.out);
+    expect(exercises).toHaveLength(2);
+    for (const e of exercises) {
+      expect(Object.keys(e)).toEqual(["id", "kind", "title", "race"]);
+      expect(e).toMatchObject({ kind: "spot-the-race", race: "trim-vs-bg-removal" });
+      expect(e.id).toMatch(/^[0-9a-f-]{36}$/);
+    }
+    expect((await courseRows()).map((row) => [row.id, row.draft])).toEqual(exercises.map((e: { id: string }) => [e.id, true]));
+    // The student's list has no draft; publish shows one.
+    const before = JSON.parse((await cli(exercise, ["list", "--course", "gen-2026", "--json"], { RACELAB_TOKEN: ann.token })).out);
+    expect(before.map((e: { id: string }) => e.id)).not.toContain(exercises[0].id);
+    expect((await cli(exercise, ["publish", exercises[0].id, "--json"], { RACELAB_TOKEN: prof.token })).out).toBe(`{"id":"${exercises[0].id}","draft":false}\n`);
+    const after = JSON.parse((await cli(exercise, ["list", "--course", "gen-2026", "--json"], { RACELAB_TOKEN: ann.token })).out);
+    expect(after.map((e: { id: string }) => e.id)).toContain(exercises[0].id);
+  });
+
+  test("--from-trace a .scenario file: the key is the seed's finding (seeds/scrub-vs-bg-deletion.scenario: bug scrub_einval at step 7)", async () => {
+    const r = await cli(exercise, ["generate", "--from-trace", "seeds/scrub-vs-bg-deletion.scenario", "--course", "gen-2026", "--kind", "spot-the-race", "--json"], { RACELAB_TOKEN: prof.token });
+    const [made] = JSON.parse(r.out).exercises;
+    const row = (await courseRows()).find((x) => x.id === made.id)!;
+    expect(row.source).toMatch(/\nkey:\n {2}race: scrub-vs-bg-deletion\n {2}seq: 7\n/);
+  });
+
+  test("students are refused; a scenario with no bug under the rules and bad flags are one-line errors", async () => {
+    const n = (await courseRows()).length;
+    expect(await cliError(exercise, ["generate", "--from-explore", "trim-vs-bg-removal", "--course", "gen-2026", "--kind", "spot-the-race", "--token", ann.token])).toBe("FORBIDDEN: exercise generate: instructors only");
+    expect((await courseRows()).length).toBe(n);
+    expect(await cliError(exercise, ["generate", "--from-explore", "scrub-vs-bg-deletion", "--rules", "patched", "--course", "gen-2026", "--kind", "spot-the-race", "--token", prof.token])).toBe(
+      "BAD_USER_INPUT: exercise generate: scrub-vs-bg-deletion has no bug under patched (every interleaving of its 2 tasks explored): nothing to make an exercise of",
+    );
+    expect(await cliError(exercise, ["generate", "--course", "gen-2026", "--kind", "spot-the-race"])).toBe("BAD_USER_INPUT: exercise generate: give one of --from-explore <race|scenario|trace> and --from-trace <trace>");
+    expect(await cliError(exercise, ["generate", "--from-explore", "trim-vs-bg-removal", "--kind", "spot-the-race"])).toBe("BAD_USER_INPUT: exercise generate: --course C is required (the drafts are stored in that course)");
+    expect(await cliError(exercise, ["generate", "--from-explore", "trim-vs-bg-removal", "--course", "gen-2026", "--kind", "guess"])).toBe(
+      'BAD_USER_INPUT: exercise generate: --kind: expected one of spot-the-race, be-the-scheduler, which-fix, predict-the-state, got "guess"',
+    );
+    expect(await cliError(exercise, ["generate", "--from-explore", "trim-vs-bg-removal", "--course", "gen-2026", "--kind", "which-fix", "--difficulty", "brutal"])).toBe(
+      'BAD_USER_INPUT: exercise generate: --difficulty: expected one of easy, medium, hard, got "brutal"',
+    );
+    expect(await cliError(exercise, ["generate", "--from-trace", "seeds/trim-vs-bg-removal.scenario", "--course", "gen-2026", "--kind", "which-fix", "--token", prof.token])).toMatch(
+      /^BAD_USER_INPUT: exercise generate: --from-trace makes spot-the-race and predict-the-state exercises/,
+    );
+  });
+});

@@ -87,6 +87,19 @@ describe("be the scheduler", () => {
     expect(g.replays[1]!.notes).toContain("position 3 (B1 unused_bg_check): the cleaner's check, run late, finds the block group gone or busy and skips it");
   });
 
+  test("any order the replay accepts scores 1, not only the key's (issue 16 item 4)", () => {
+    // The key of sched-balance is A A B A B B B A; of sched-scrub A A A S S A S S T.
+    for (const [id, s] of [
+      ["sched-balance", "A B A A B B B A"],
+      ["sched-balance", "B A A A B B B A"],
+      ["sched-scrub", "A A A S A S S S T"],
+      ["sched-scrub", "A A A A S S S S T"],
+    ] as const) {
+      const g = sched(id, s);
+      expect([id, s, g.score, g.correct]).toEqual([id, s, 1, true]);
+    }
+  });
+
   test("right, with explicit step numbers; the fix's own mechanism is shown (pinned map, shifted stripe)", () => {
     const g = sched("sched-trim", "B1 B2 A1 A2 B3 B4 T1 C1 C2 W1 A3 A4");
     expect(g.correct).toBe(true);

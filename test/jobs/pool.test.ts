@@ -103,6 +103,19 @@ describe("the worker pool", () => {
     expect(p.stats()).toMatchObject({ completed: 1, running: 0 });
   }, 120_000);
 
+  test("exercises are generated in a worker too (generateExercises): definitions as text, key from the replay", async () => {
+    const p = open();
+    const made = await p.run(
+      "generateExercises",
+      { from: "explore", scenario: "scrub-vs-bg-deletion", traceId: null, kind: "spot-the-race", rules: ["unpatched"], count: 1, difficulty: "easy", taken: ["spot-scrub-vs-bg-deletion-easy-1"], maxStates: null },
+      { owner: student("a") },
+    );
+    expect(made.exercises.map((e) => [e.id, e.kind, e.race, e.difficulty])).toEqual([["spot-scrub-vs-bg-deletion-easy-2", "spot-the-race", "scrub-vs-bg-deletion", "easy"]]);
+    // seeds/scrub-vs-bg-deletion.scenario: "# expect unpatched: bug scrub_einval at step 7", the shortest counterexample's 7th step.
+    expect(made.exercises[0]!.source).toMatch(/\nkey:\n {2}race: scrub-vs-bg-deletion\n {2}seq: 7\n/);
+    expect(p.stats()).toMatchObject({ completed: 1, running: 0 });
+  }, 120_000);
+
   test("over its wall time a job is stopped: BUDGET_EXCEEDED naming the bound; the pool goes on", async () => {
     const p = open({ budget: { wallMs: 300 } });
     const started = Date.now();

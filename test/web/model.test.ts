@@ -4,7 +4,8 @@
  * shares no code with it), lanes from an overview, blocked spans and what a
  * row says, from the `check` and `changes` of a seed race replayed by the
  * real replay service over PostgreSQL; the time axis' arithmetic; the
- * scheduler's moves; the gradebook CSV reader.
+ * scheduler's moves; the gradebook CSV reader and its student × exercise grid
+ * (on the server's own CSV); a student's progress.
  */
 import path from "node:path";
 import { createReplayService } from "../../src/replay/service.ts";
@@ -16,6 +17,9 @@ import { DisplayOrder, type MovedEvent } from "../../web/src/timeline/order.ts";
 import { clampSpan, pan, ticks, zoom } from "../../web/src/timeline/time.ts";
 import { allowedRange, initialSchedule, moveStep, scheduleAnswer } from "../../web/src/exercises/schedule.ts";
 import { parseCsv } from "../../web/src/exercises/csv.ts";
+import { cellText, cellWords, gradeGrid, progressOf, progressText } from "../../web/src/exercises/grid.ts";
+import { gradebookCsv } from "../../src/exercises/csv.ts";
+import type { LoadedExercise } from "../../src/exercises/types.ts";
 import type { CheckResult, Overview, TraceEvent } from "../../web/src/types.ts";
 import { encodeEvent } from "../../src/events/catalog.ts";
 
@@ -268,4 +272,46 @@ test("gradebook CSV: quoted commas, doubled quotes and CRLF", () => {
     ["course", "title", "correct"],
     ["os101", 'Two tasks, one "block group"', "true"],
   ]);
+});
+
+test("gradebook grid from the server's CSV: students by name, exercises in course order, totals", () => {
+  const exercises = [
+    { ref: "spot-balance", def: { title: "Two tasks, one block group", kind: "spot-the-race" } },
+    { ref: "0b5f7f8e-2c1d-4e0a-9a57-3f6f4c1d2e10", def: { title: "Be the scheduler: scrub", kind: "be-the-scheduler" } },
+    { ref: "wf-none", def: { title: "Which fix? Maybe none", kind: "which-fix" } },
+  ] as unknown as LoadedExercise[];
+  const at = new Date("2026-12-03T10:00:00Z");
+  const csv = gradebookCsv(
+    { id: "c", createdBy: null, name: "os101" },
+    [
+      { id: "u-zed", name: "Zed" },
+      { id: "u-ada", name: "Ada, the first" },
+    ],
+    exercises,
+    [
+      { courseId: "c", userId: "u-ada", exerciseId: "spot-balance", attempts: 2, hintsUsed: 1, bestScore: 1, correct: true, firstCorrectAt: at, lastScore: 1, lastSubmittedAt: at },
+      { courseId: "c", userId: "u-ada", exerciseId: "wf-none", attempts: 1, hintsUsed: 0, bestScore: 0.5, correct: false, firstCorrectAt: null, lastScore: 0.5, lastSubmittedAt: at },
+      { courseId: "c", userId: "u-zed", exerciseId: "0b5f7f8e-2c1d-4e0a-9a57-3f6f4c1d2e10", attempts: 3, hintsUsed: 2, bestScore: 1, correct: true, firstCorrectAt: at, lastScore: 1, lastSubmittedAt: at },
+    ] as never,
+  );
+  const grid = gradeGrid(parseCsv(csv));
+  expect(grid.exercises).toEqual([
+    { id: "spot-balance", title: "Two tasks, one block group", kind: "spot-the-race", solvedBy: 1 },
+    { id: "0b5f7f8e-2c1d-4e0a-9a57-3f6f4c1d2e10", title: "Be the scheduler: scrub", kind: "be-the-scheduler", solvedBy: 1 },
+    { id: "wf-none", title: "Which fix? Maybe none", kind: "which-fix", solvedBy: 0 },
+  ]);
+  expect(grid.students.map((s) => [s.name, s.cells.map(cellText), s.solved, s.score])).toEqual([
+    ["Ada, the first", ["✔", "·", "50%"], 1, 1.5],
+    ["Zed", ["·", "✔", "·"], 1, 1],
+  ]);
+  expect(cellWords("Ada, the first", "Which fix? Maybe none", grid.students[0]!.cells[2]!)).toBe("Ada, the first, Which fix? Maybe none: best 50% (1 attempt, 0 hints)");
+  expect(cellWords("Zed", "Be the scheduler: scrub", grid.students[1]!.cells[1]!)).toBe("Zed, Be the scheduler: scrub: solved (3 attempts, 2 hints)");
+  expect(gradeGrid([])).toEqual({ students: [], exercises: [] });
+});
+
+test("a student's progress on an exercise, from the grades of their submissions", () => {
+  expect(progressText(progressOf([]))).toBe("not tried yet");
+  expect(progressText(progressOf([{ score: 0, correct: false }, { score: 0.5, correct: false }]))).toBe("best 50% · 2 attempts");
+  expect(progressText(progressOf([{ score: 0.5, correct: false }, { score: 1, correct: true }]))).toBe("✔ solved in 2 attempts");
+  expect(progressText(progressOf([{ score: 1, correct: true }]))).toBe("✔ solved");
 });

@@ -615,22 +615,104 @@ test("exercises: a student solves be-the-scheduler by dragging and with the keyb
   expect(mine.mySubmissions.map((s) => s.correct)).toEqual([false, true]);
   expect(JSON.stringify(mine.mySubmissions[1]!.answer)).toContain('"A1","A2","B1","A3","B2","B3","B4","A4"');
 
-  // The instructor: the gradebook tab, the student's row.
+  // The student's own progress in the list.
+  await page.click("text=All exercises");
+  await waitText(page, "[data-testid=progress-sched-balance]", /✔ solved in 2 attempts/);
+  const library = await gql<{ exercises: { id: string }[] }>(`{ exercises { id } }`);
+  expect(await text(page, "[data-testid=my-progress]")).toBe(`You solved 1 of ${library.exercises.length} exercises.`);
+  expect(await text(page, "[data-testid=progress-sched-trim]")).toBe("— not tried yet");
+
+  // The instructor: the gradebook tab, a grid of students × exercises with names and totals.
   await page.click("text=Sign out");
   await signIn(page, tokens.instructor, /Prof Liskov · instructor · os101/);
   await page.click("nav >> text=Gradebook");
   await waitText(page, "#gradebook-title", /Gradebook · os101/);
-  const row = page.locator("[data-testid=gradebook] tbody tr", { hasText: "sched-balance" });
+  const row = page.locator("[data-testid=gradebook] tbody tr", { hasText: tokens.studentName });
   await row.waitFor();
-  const cells = await row.locator("td").allTextContents();
-  const head = await page.locator("[data-testid=gradebook] thead th").allTextContents();
-  const col = (name: string) => cells[head.indexOf(name)];
-  expect(col("student")).toBe(tokens.studentName);
-  expect(col("attempts")).toBe("2");
-  expect(col("hints_used")).toBe("1");
-  expect(col("correct")).toBe("✔ yes");
-  expect(col("best_score")).toBe("1");
+  const legend = await page.locator("[data-testid=gradebook] .gb-legend li").allTextContents();
+  const column = legend.findIndex((l) => l.startsWith("Be the scheduler: balance and the cleaner"));
+  expect(column).toBeGreaterThanOrEqual(0);
+  const cell = row.locator("td").nth(column);
+  expect(await cell.textContent()).toBe("✔");
+  expect(await cell.getAttribute("aria-label")).toBe(`${tokens.studentName}, Be the scheduler: balance and the cleaner: solved (2 attempts, 1 hint)`);
+  const totals = await row.locator("td.gb-total").allTextContents();
+  expect(totals).toEqual([`1/${legend.length}`, `1/${legend.length}`]);
   await shot(page, "gradebook");
+  await context.close();
+});
+
+test("generated exercises: the instructor generates drafts, previews one, edits its statement, publishes it and drops the other; students see only what is published; the gradebook grid fits 1366 px with names and no uuids", async () => {
+  const context = await newContext(LAPTOP);
+  const page = await context.newPage();
+  await page.goto(`${rig.url}/#/exercises`);
+  await signIn(page, tokens.instructor, /Prof Liskov · instructor · os101/);
+  await page.click("[data-testid=generate] summary");
+  await page.selectOption("[data-testid=generate-race]", "scrub-vs-bg-deletion");
+  await page.selectOption("[data-testid=generate-kind]", "SPOT_THE_RACE");
+  await page.selectOption("[data-testid=generate-difficulty]", "EASY");
+  await page.fill("[data-testid=generate-count]", "2");
+  await page.click("[data-testid=generate-submit]");
+  await waitText(page, "[data-testid=generate-status]", /^Made 2 drafts: Spot the race: 2 tasks, 7 steps \(easy\); Spot the race: 2 tasks, 7 steps \(easy\)\./);
+  await waitText(page, "#drafts-title", /Drafts \(2\)/);
+  const drafts = await page.$$eval("[data-testid=drafts] [data-exercise]", (l) => l.map((a) => a.getAttribute("data-exercise")!));
+  expect(drafts).toHaveLength(2);
+  // Nothing a student can see yet.
+  const before = await gql<{ exercises: { id: string }[] }>(`{ exercises(course: "os101") { id } }`, {}, tokens.student);
+  expect(before.exercises.map((e) => e.id)).not.toContain(drafts[0]);
+
+  // Preview: the key, the hints and the explanation; edit the statement.
+  await page.click(`[data-exercise="${drafts[0]}"]`);
+  await waitText(page, "[data-testid=draft-key]", /Key: race scrub-vs-bg-deletion, seq \d+/);
+  expect(await text(page, "[data-testid=draft-key]")).toMatch(/Explanation: Under unpatched, \S+'s scrub_chunk of X \(seq \d+\) fails: scrub_chunk: no extent map for chunk X/);
+  await page.fill("#draft-statement", "The cleaner (A) deletes X while scrub (S) checks it. Name the race and the step where it goes wrong.");
+  await page.click("[data-testid=save-draft]");
+  await waitText(page, "[data-testid=draft-message]", /Saved: the definition was checked again\./);
+  await waitText(page, "[data-testid=statement]", /^The cleaner \(A\) deletes X while scrub \(S\) checks it\./);
+  await shot(page, "draft-preview");
+  await page.click("[data-testid=publish]");
+  await page.waitForSelector("[data-testid=draft-panel]", { state: "detached" });
+
+  // Drop the other.
+  await page.goto(`${rig.url}/#/exercises/${drafts[1]}`);
+  await page.click("[data-testid=drop]");
+  await page.click("[data-testid=drop-confirm]");
+  await waitText(page, "#exercises-title", /Exercises/);
+  await page.waitForSelector("[data-testid=drafts]", { state: "detached" });
+
+  // The student sees the published one (with its edited statement), never the dropped one, and answers it.
+  const after = await gql<{ exercises: { id: string; statement: string }[] }>(`{ exercises(course: "os101") { id statement } }`, {}, tokens.student);
+  const mine = after.exercises.filter((e) => drafts.includes(e.id));
+  expect(mine.map((e) => e.id)).toEqual([drafts[0]]);
+  expect(mine[0]!.statement).toMatch(/^The cleaner \(A\) deletes X/);
+  const key = await gql<{ exercise: { key: { race: string; seq: number } } }>(`query ($id: ID!) { exercise(id: $id) { key { race seq } } }`, { id: drafts[0] }, tokens.instructor);
+  const answered = await gql<{ submitAnswer: { correct: boolean } }>(
+    `mutation ($id: ID!, $race: String, $seq: Int) { submitAnswer(exercise: $id, answer: { race: $race, seq: $seq }) { correct } }`,
+    { id: drafts[0], race: key.exercise.key.race, seq: key.exercise.key.seq },
+    tokens.student,
+  );
+  expect(answered.submitAnswer.correct).toBe(true);
+
+  // The gradebook at 1366 px: names, not uuids; nothing cut off; the CSV still there.
+  await page.click("nav >> text=Gradebook");
+  await waitText(page, "#gradebook-title", /Gradebook · os101/);
+  const row = page.locator("[data-testid=gradebook] tbody tr", { hasText: tokens.studentName });
+  await row.waitFor();
+  const legend = await page.locator("[data-testid=gradebook] .gb-legend li").allTextContents();
+  expect(legend.length).toBe(after.exercises.length);
+  const column = legend.findIndex((l) => l.startsWith("Spot the race: 2 tasks, 7 steps (easy)"));
+  expect(await row.locator("td").nth(column).textContent()).toBe("✔");
+  const shown = await text(page, "[data-testid=gradebook]");
+  expect(shown).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i);
+  const fits = await page.evaluate(() => {
+    const wrap = document.querySelector("[data-testid=gradebook] .table-wrap") as HTMLElement;
+    const table = wrap.querySelector("table")!;
+    const clipped = [...table.querySelectorAll("th, td")].filter((c) => (c as HTMLElement).scrollWidth > (c as HTMLElement).clientWidth + 1).map((c) => c.textContent);
+    return { table: table.getBoundingClientRect().right, wrap: wrap.getBoundingClientRect().right, scrolls: wrap.scrollWidth > wrap.clientWidth, page: document.documentElement.scrollWidth <= window.innerWidth, clipped };
+  });
+  expect(fits).toEqual({ table: expect.any(Number), wrap: expect.any(Number), scrolls: false, page: true, clipped: [] });
+  expect(fits.table).toBeLessThanOrEqual(fits.wrap + 0.5);
+  expect(await page.getAttribute("[data-testid=gradebook-csv]", "download")).toBe("gradebook-os101.csv");
+  await shot(page, "gradebook-grid");
   await context.close();
 });
 

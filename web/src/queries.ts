@@ -175,7 +175,7 @@ export const VIEWER = /* GraphQL */ `
 
 export const EXERCISES = /* GraphQL */ `
   query Exercises($course: ID) {
-    exercises(course: $course) { id kind title race course { id name } }
+    exercises(course: $course) { id kind title race draft course { id name } mySubmissions { score correct } }
   }
 ` as Operation<G.ExercisesQuery, G.ExercisesQueryVariables>;
 
@@ -191,7 +191,7 @@ const SUBMISSION_FIELDS = /* GraphQL */ `
 export const EXERCISE = /* GraphQL */ `
   query Exercise($id: ID!) {
     exercise(id: $id) {
-      id kind title race statement hintCount hintsRevealed at rules fix fixChoices answerFields events
+      id kind title race statement hintCount hintsRevealed at rules fix fixChoices answerFields events draft
       course { id name }
       steps { seq actor pid comm type args }
       programs { actor pid comm role steps }
@@ -219,3 +219,38 @@ export const GRADEBOOK = /* GraphQL */ `
     gradebook(course: $course)
   }
 ` as Operation<G.GradebookQuery, G.GradebookQueryVariables>;
+
+// ---- generated exercises (instructors) -----------------------------------------------
+
+export const EXERCISE_KEY = /* GraphQL */ `
+  query ExerciseKey($id: ID!) {
+    exercise(id: $id) {
+      id
+      key { race seq schedule fixes answers { question answer } hints explanation }
+    }
+  }
+` as Operation<G.ExerciseKeyQuery, G.ExerciseKeyQueryVariables>;
+
+export const GENERATE = /* GraphQL */ `
+  mutation Generate($course: ID!, $input: GenerateExercisesInput!) {
+    generateExercises(course: $course, input: $input) { exercises { id kind title } notes }
+  }
+` as Operation<G.GenerateMutation, G.GenerateMutationVariables>;
+
+export const EDIT_DRAFT = /* GraphQL */ `
+  mutation EditDraft($id: ID!, $statement: String, $title: String) {
+    editDraft(id: $id, statement: $statement, title: $title) { id title statement }
+  }
+` as Operation<G.EditDraftMutation, G.EditDraftMutationVariables>;
+
+export const PUBLISH = /* GraphQL */ `
+  mutation Publish($id: ID!) {
+    publishExercise(id: $id) { id draft }
+  }
+` as Operation<G.PublishMutation, G.PublishMutationVariables>;
+
+export const DROP = /* GraphQL */ `
+  mutation Drop($id: ID!) {
+    deleteExercise(id: $id)
+  }
+` as Operation<G.DropMutation, G.DropMutationVariables>;

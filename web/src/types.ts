@@ -12,6 +12,8 @@ import type {
   OverviewQuery,
   WindowQuery,
   ExerciseQuery,
+  ExercisesQuery,
+  ExerciseKeyQuery,
   HintMutation,
   ReferenceQuery,
   StateAtQuery,
@@ -20,7 +22,7 @@ import type {
   ViewerQuery,
 } from "./generated/graphql.ts";
 
-export type { AnswerInput, ExerciseKind, Verdict } from "./generated/graphql.ts";
+export type { AnswerInput, Difficulty, ExerciseKind, Verdict } from "./generated/graphql.ts";
 
 /** An element of a list in an answer. */
 type Item<L> = L extends ReadonlyArray<infer T> ? T : never;
@@ -44,6 +46,8 @@ export type StateDiff = DiffQuery["diff"];
 
 export type ViewerInfo = NonNullable<ViewerQuery["viewer"]>;
 export type ExerciseDetail = NonNullable<ExerciseQuery["exercise"]>;
+export type ExerciseSummary = Item<ExercisesQuery["exercises"]>;
+export type ExerciseKey = NonNullable<NonNullable<ExerciseKeyQuery["exercise"]>["key"]>;
 export type Program = Item<NonNullable<ExerciseDetail["programs"]>>;
 /** Read with the exercise and answered by submitAnswer: the same fields (SUBMISSION_FIELDS). */
 export type Submission = SubmitMutation["submitAnswer"];

@@ -23,6 +23,7 @@ import type { Grade, LoadedExercise } from "../../exercises/types.ts";
 import { publicView, type ExerciseView } from "../../exercises/view.ts";
 import { openCommandStore, openResources, parseCommandArgs } from "../command.ts";
 import { printable } from "../../names.ts";
+import { parseGenerate, runGenerate } from "./exercise-generate.ts";
 
 export interface ExerciseCommandContext {
   readonly stdout: Writable;
@@ -37,11 +38,12 @@ export interface ExerciseCommandContext {
 export const name = "exercise";
 /** `list` and `show`/`try` of the library need no database; course commands open it themselves. */
 export const needsStore = false;
-export const summary = "classroom exercises: list, show, and try an answer (graded against the replay); archive, reveal or delete a course's";
+export const summary = "classroom exercises: list, show, and try an answer (graded against the replay); generate a course's, publish, archive, reveal or delete them";
 export const usage = `racelab exercise list [--course C] [--json]
        racelab exercise show <id> [--hint N] [--json]
        racelab exercise try <id> --answer ANSWER [--submit] [--json]
-       racelab exercise archive|reveal|delete <id> [--json]`;
+       racelab exercise generate --from-explore <race|scenario|trace> | --from-trace <trace> --course C --kind K [--rules R] [--count N] [--difficulty D] [--json]
+       racelab exercise publish|archive|reveal|delete <id> [--json]`;
 export const help = `${usage}
 
 list   the shared library (seeds/exercises); with --course, also the course's own
@@ -50,6 +52,22 @@ show   the statement, the trace (or the actors' programs, or the questions) and
        how to answer; --hint N also prints hint N (hints 1..N-1 first, one at a time)
 try    grades ANSWER against the replay and explains the grade; --submit also
        records it in your submission stream (students, with a token)
+generate (instructors, with a token) exercises racelab writes itself, stored in
+       course C as drafts (only its instructors see them until published):
+       --from-explore explores the tasks of a seed scenario (a race id such
+       as ${RACE_IDS[0]}, or <race>.benign), a .scenario
+       file, a stored trace or a kernel trace file (imported first) under
+       --rules (default unpatched) and makes exercises from the
+       counterexamples, shortest first, then distinct ones; --from-trace takes
+       the window around a stored or imported trace's finding (spot-the-race,
+       predict-the-state). Keys, hints and an explanation come from the
+       replay. K: spot-the-race, be-the-scheduler, which-fix,
+       predict-the-state; --count N (default 1,
+       fewer when there are no more distinct ones); --difficulty easy|medium|hard
+       (default medium: easy keeps only the tasks the failure needs, medium and
+       hard add tasks and steps on other block groups and commits, never
+       changing the key). --json prints {"exercises":[{"id","kind","title","race"}]}
+publish  (instructors of its course) a draft becomes visible to the students
 archive  (instructors of its course, with a token) a course exercise leaves the
        students' lists and takes no more answers; its trace is readable again
 reveal the exercise's trace becomes readable by all (while an exercise on a
@@ -69,7 +87,13 @@ Exit code of try: 0 when the answer is right, 1 when it is not.
 `;
 
 const OPTIONS = {
-  course: { type: "string", value: "C", description: "list: also the exercises of course C (needs a token)" },
+  course: { type: "string", value: "C", description: "list: also the exercises of course C (needs a token); generate: the course the drafts go to" },
+  "from-explore": { type: "string", value: "SOURCE", description: "generate: explore this seed scenario, .scenario file or trace" },
+  "from-trace": { type: "string", value: "TRACE", description: "generate: the window around this trace's finding" },
+  kind: { type: "string", value: "K", description: "generate: spot-the-race, be-the-scheduler, which-fix or predict-the-state" },
+  rules: { type: "string", value: "R", description: "generate: the rule set explored or replayed under (default unpatched)" },
+  count: { type: "string", value: "N", description: "generate: how many exercises (default 1)" },
+  difficulty: { type: "string", value: "D", description: "generate: easy, medium (default) or hard" },
   json: { type: "boolean", description: "machine-readable output" },
   hint: { type: "string", value: "N", description: "show: also print hint N" },
   answer: { type: "string", value: "ANSWER", description: "try: the answer to grade" },
@@ -80,6 +104,7 @@ const OPTIONS = {
 interface Session {
   readonly viewer: Viewer;
   readonly classroom: ClassroomService;
+  readonly store: EventStore;
   close(): Promise<void>;
 }
 
@@ -97,7 +122,7 @@ async function session(ctx: ExerciseCommandContext, token: string | undefined): 
   try {
     const viewer = await viewerFromToken(db, token ? `Bearer ${token}` : undefined);
     const classroom = createClassroom({ classroom: new PgClassroomStore(db), store, libraryDir: ctx.libraryDir });
-    return { viewer, classroom, close: closeOwned };
+    return { viewer, classroom, store, close: closeOwned };
   } catch (err) {
     await closeOwned();
     throw err;
@@ -182,6 +207,8 @@ const APPLIES = {
   list: ["course", "json", "token"],
   show: ["json", "hint", "token"],
   try: ["json", "answer", "submit", "token"],
+  generate: ["from-explore", "from-trace", "course", "kind", "rules", "count", "difficulty", "json", "token"],
+  publish: ["json", "token"],
   archive: ["json", "token"],
   reveal: ["json", "token"],
   delete: ["json", "token"],
@@ -212,8 +239,9 @@ export function parse(argv: readonly string[]): ExerciseArgs {
     if (values[k] !== undefined && !allowed.includes(k)) throw new DomainError("BAD_USER_INPUT", `exercise ${sub}: --${k} does not apply (usage: ${usage.split("\n").find((l) => l.includes(` ${sub} `) || l.includes(`|${sub} `) || l.includes(` ${sub}|`))?.trim()})`);
   }
   const id = positionals[0] ?? null;
-  if (sub === "list") {
-    if (id !== null) throw new DomainError("BAD_USER_INPUT", `exercise list: unexpected argument ${JSON.stringify(id)}`);
+  if (sub === "list" || sub === "generate") {
+    if (id !== null) throw new DomainError("BAD_USER_INPUT", `exercise ${sub}: unexpected argument ${JSON.stringify(id)}`);
+    if (sub === "generate") parseGenerate(values);
     return { sub, values, id, hint: null };
   }
   if (id === null) {
@@ -298,6 +326,32 @@ export async function run(argv: readonly string[], ctx: ExerciseCommandContext):
         return grade.correct ? 0 : 1;
       } finally {
         await s?.close();
+      }
+    }
+    case "generate": {
+      const s = await session(ctx, token);
+      try {
+        const made = await runGenerate(parseGenerate(values), s.viewer, s.classroom, s.store);
+        const rows = made.exercises.map((h) => ({ id: h.loaded.ref, kind: h.loaded.def.kind, title: h.loaded.def.title, race: h.loaded.def.race }));
+        if (json) out(ctx, JSON.stringify({ exercises: rows }));
+        else {
+          for (const r of rows) out(ctx, `${r.id}  ${r.kind.padEnd(18)} ${r.race.padEnd(31)} ${printable(r.title)}`);
+          out(ctx, `${rows.length} draft${rows.length === 1 ? "" : "s"} stored in course ${values.course as string}: read one with racelab exercise show <id>, publish it with racelab exercise publish <id>, drop it with racelab exercise delete <id>`);
+        }
+        for (const n of made.notes) ctx.stderr?.write(`note: ${n}\n`);
+        return 0;
+      } finally {
+        await s.close();
+      }
+    }
+    case "publish": {
+      const s = await session(ctx, token);
+      try {
+        const h = await s.classroom.publishExercise(s.viewer, id!);
+        out(ctx, json ? JSON.stringify({ id: h.loaded.ref, draft: h.draft }) : `published exercise ${h.loaded.ref} (${printable(h.loaded.def.title)})`);
+        return 0;
+      } finally {
+        await s.close();
       }
     }
     case "archive":

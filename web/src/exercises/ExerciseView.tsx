@@ -7,8 +7,9 @@ import { ApiError, gql } from "../api.ts";
 import { useLoad } from "../hooks.ts";
 import { EXERCISE, HINT, SUBMIT } from "../queries.ts";
 import type { AnswerInput, ExerciseDetail, Hint, Reference, Submission, ViewerInfo } from "../types.ts";
+import { DraftPanel } from "./Drafts.tsx";
 import { Feedback } from "./Feedback.tsx";
-import { KIND_LABEL } from "./ExercisesPage.tsx";
+import { KIND_LABEL, shownId } from "./ExercisesPage.tsx";
 import { Scheduler } from "./Scheduler.tsx";
 import { initialSchedule, scheduleAnswer, type ScheduleStep } from "./schedule.ts";
 
@@ -32,10 +33,10 @@ export function ExerciseView(props: { id: string; viewer: ViewerInfo | null; ref
       </p>
     );
   }
-  return <ExerciseBody exercise={ex.data} viewer={props.viewer} reference={props.reference} />;
+  return <ExerciseBody exercise={ex.data} viewer={props.viewer} reference={props.reference} onChanged={ex.reload} />;
 }
 
-function ExerciseBody(props: { exercise: ExerciseDetail; viewer: ViewerInfo | null; reference: Reference | null }) {
+function ExerciseBody(props: { exercise: ExerciseDetail; viewer: ViewerInfo | null; reference: Reference | null; onChanged: () => void }) {
   const ex = props.exercise;
   const student = props.viewer?.role === "STUDENT";
   const signedIn = props.viewer !== null;
@@ -69,15 +70,22 @@ function ExerciseBody(props: { exercise: ExerciseDetail; viewer: ViewerInfo | nu
           <span aria-hidden="true">← </span>All exercises
         </a>
       </p>
-      <h1 id="exercise-title">{ex.title}</h1>
+      <h1 id="exercise-title">
+        {ex.title}
+        {ex.draft ? <span className="badge"> draft</span> : null}
+      </h1>
       <p className="muted">
-        {KIND_LABEL[ex.kind]} · {ex.id}
+        {KIND_LABEL[ex.kind]}
+        {shownId(ex.id) ? ` · ${ex.id}` : ""}
         {ex.race ? ` · ${ex.race}` : ""}
         {ex.fix ? ` · fix ${ex.fix}` : ""}
         {ex.rules ? ` · rules ${ex.rules.join(", ")}` : ""}
         {ex.at !== null ? ` · after step ${ex.at}` : ""}
       </p>
-      <div className="statement">{ex.statement}</div>
+      {ex.draft && props.viewer?.role === "INSTRUCTOR" ? <DraftPanel exercise={ex} onChanged={props.onChanged} /> : null}
+      <div className="statement" data-testid="statement">
+        {ex.statement}
+      </div>
       {ex.names.length > 0 ? (
         <p className="small">
           Addresses:{" "}
