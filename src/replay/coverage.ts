@@ -7,8 +7,8 @@
  * (src/explore/coverage.ts). Which kinds make which race is the race
  * registry's (`RACES[].sides`, src/events/races.ts).
  *
- * One linear pass over the prepared trace, then one over the sightings; the
- * window is cut to WINDOW_MAX_EVENTS events. Pure.
+ * One linear pass over the prepared trace; the window is cut to
+ * WINDOW_MAX_EVENTS events. Pure.
  *
  * Stored with every verdict: a change of behaviour here bumps ENGINE_VERSION
  * (src/replay/engine.ts).
@@ -49,18 +49,16 @@ export const WINDOW_MAX_EVENTS = 64;
 interface Unit {
   readonly kind: SideKind;
   readonly pid: number;
+  /** The chain's id; null for a writeout phase. */
+  readonly chain: number | null;
   subject: bigint | null;
-  /** Indices of its events in the prepared trace, ascending. */
-  readonly members: number[];
+  /** Indices of its first and last events in the prepared trace. */
+  readonly first: number;
+  last: number;
+  /** A creation: the index of its task's `bg_items_insert` that ended it. */
+  items: number | null;
   /** A writeout phase with an unbound write. */
   unboundWrite: boolean;
-}
-
-/** An event of a unit that may name a block group. */
-interface Sighting {
-  readonly i: number;
-  readonly unit: Unit;
-  readonly bytenr: bigint | null;
 }
 
 export interface Approach {
@@ -81,6 +79,8 @@ export interface RaceScan {
   readonly closest: Approach | null;
 }
 
+type Race = (typeof RACES)[number];
+
 function bytenrOf(ev: RaceEvent): bigint | null | undefined {
   const d = ev.data as { bytenr?: bigint | null };
   return "bytenr" in d ? (d.bytenr ?? null) : undefined;
@@ -92,17 +92,122 @@ function stepsOf(kind: SideKind): readonly EventType[] {
   return kind === "creation" ? [...chainSpec(kind).steps, "bg_items_insert"] : chainSpec(kind).steps;
 }
 
-/** The units of a trace and their sightings, in one pass. */
-function unitsOf(trace: PreparedTrace): { units: Unit[]; sightings: Sighting[]; writesSeen: boolean } {
+function isMember(u: Unit, i: number, ev: RaceEvent): boolean {
+  if (i < u.first || i > u.last) return false;
+  if (u.chain !== null) return ev.chain?.id === u.chain || i === u.items;
+  return ev.origin.pid === u.pid && (i === u.first || ev.type === "write_cache_group");
+}
+
+/** A side's latest event on one block group, and the latest one of another task than that one's. */
+interface Near {
+  last: number;
+  lastUnit: Unit | null;
+  other: number;
+  otherUnit: Unit | null;
+}
+
+interface Pair {
+  a: number;
+  aUnit: Unit;
+  b: number;
+  bUnit: Unit;
+  bytenr: bigint;
+  ns: number;
+  apart: number;
+}
+
+/**
+ * The closest approach of one race, fed the units' events in recorded order:
+ * each event is paired with the latest event of the other side on its block
+ * group made by another task (an ftrace file is in time order, so that one
+ * is the nearest in time as well).
+ */
+class Closest {
+  best: Pair | null = null;
+  private readonly near = new Map<bigint, [Near, Near]>();
+
+  constructor(private readonly trace: PreparedTrace) {}
+
+  see(i: number, u: Unit, side: 0 | 1, b: bigint): void {
+    let n = this.near.get(b);
+    if (!n) {
+      n = [
+        { last: -1, lastUnit: null, other: -1, otherUnit: null },
+        { last: -1, lastUnit: null, other: -1, otherUnit: null },
+      ];
+      this.near.set(b, n);
+    }
+    const o = n[1 - side]!;
+    const [j, v] = o.lastUnit && o.lastUnit.pid !== u.pid ? [o.last, o.lastUnit] : [o.other, o.otherUnit];
+    if (v) this.consider(side === 0 ? [i, u, j, v] : [j, v, i, u], b);
+    const mine = n[side]!;
+    if (mine.lastUnit && mine.lastUnit.pid !== u.pid) {
+      mine.other = mine.last;
+      mine.otherUnit = mine.lastUnit;
+    }
+    mine.last = i;
+    mine.lastUnit = u;
+  }
+
+  /** Fewest nanoseconds apart when both have a timestamp, then fewest positions; the earliest on a tie. */
+  private consider([a, aUnit, b, bUnit]: [number, Unit, number, Unit], bytenr: bigint): void {
+    const ea = this.trace.events[a]!;
+    const eb = this.trace.events[b]!;
+    const ta = ea.ev.origin.ts;
+    const tb = eb.ev.origin.ts;
+    const ns = ta === null || tb === null ? Number.POSITIVE_INFINITY : Number(ta > tb ? ta - tb : tb - ta);
+    const apart = Math.abs(eb.seq - ea.seq);
+    const best = this.best;
+    if (best && (best.ns < ns || (best.ns === ns && best.apart <= apart))) return;
+    this.best = { a, aUnit, b, bUnit, bytenr, ns, apart };
+  }
+}
+
+/** The kept events of the window of two units that met on `bytenr` (module comment). */
+function windowOf(trace: PreparedTrace, u: Unit, v: Unit, bytenr: bigint, race: Race): number[] | null {
+  const overlap = u.first <= v.last && v.first <= u.last;
+  const [lo, hi] = overlap ? [Math.min(u.first, v.first), Math.max(u.last, v.last)] : u.first < v.first ? [u.last, v.first] : [v.last, u.first];
+  const needs = new Set<EventType>(race.needs);
+  const steps = new Set<EventType>([...race.sides[0], ...race.sides[1]].flatMap((k) => stepsOf(k)));
+  const kept: number[] = [];
+  for (let i = lo; i <= hi; i++) {
+    const ev = trace.events[i]!.ev;
+    const b = bytenrOf(ev);
+    if (isMember(u, i, ev) || isMember(v, i, ev) || needs.has(ev.type) || (steps.has(ev.type) && (b === null || b === bytenr))) {
+      if (kept.length === WINDOW_MAX_EVENTS) return null;
+      kept.push(i);
+    }
+  }
+  return kept;
+}
+
+/**
+ * Each race of the registry, in its order: what the trace shows of it. One
+ * pass: an event of a unit that names a block group — its own bytenr, else
+ * its chain's subject if already known — is seen by every race whose sides
+ * have the unit's kind.
+ */
+export function scanCoverage(trace: PreparedTrace): RaceScan[] {
   const { events } = trace;
   const units: Unit[] = [];
   const chains = new Map<number, Unit>();
   const awaitingItems = new Map<number, Unit[]>();
   const phases = new Map<number, Unit>();
-  const sightings: Sighting[] = [];
   let writesSeen = false;
-  const unit = (kind: SideKind, pid: number): Unit => {
-    const u: Unit = { kind, pid, subject: null, members: [], unboundWrite: false };
+  const closest = RACES.map(() => new Closest(trace));
+  const seers = new Map<SideKind, { closest: Closest; side: 0 | 1 }[]>();
+  RACES.forEach((race, r) =>
+    race.sides.forEach((kinds, side) => {
+      for (const k of kinds) seers.set(k, [...(seers.get(k) ?? []), { closest: closest[r]!, side: side as 0 | 1 }]);
+    }),
+  );
+  const see = (i: number, u: Unit, b: bigint | null) => {
+    const at = b ?? u.subject;
+    if (at === null) return;
+    for (const s of seers.get(u.kind) ?? []) s.closest.see(i, u, s.side, at);
+  };
+  const unit = (kind: SideKind, pid: number, chain: number | null, i: number): Unit => {
+    const u: Unit = { kind, pid, chain, subject: null, first: i, last: i, items: null, unboundWrite: false };
     units.push(u);
     return u;
   };
@@ -112,31 +217,28 @@ function unitsOf(trace: PreparedTrace): { units: Unit[]; sightings: Sighting[]; 
     if (ev.chain) {
       let u = chains.get(ev.chain.id);
       if (!u) {
-        u = unit(ev.chain.kind, pid);
+        u = unit(ev.chain.kind, pid, ev.chain.id, i);
         chains.set(ev.chain.id, u);
         if (u.kind === "creation") awaitingItems.set(pid, [...(awaitingItems.get(pid) ?? []), u]);
       }
       const b = bytenrOf(ev) ?? null;
       u.subject ??= b;
-      u.members.push(i);
-      sightings.push({ i, unit: u, bytenr: b });
+      u.last = i;
+      see(i, u, b);
       continue;
     }
     switch (ev.type) {
       case "bg_items_insert":
         for (const u of awaitingItems.get(pid) ?? []) {
-          u.members.push(i);
-          sightings.push({ i, unit: u, bytenr: null });
+          u.last = u.items = i;
+          see(i, u, null);
         }
         awaitingItems.delete(pid);
         break;
       case "writeout_early":
-      case "writeout_critical": {
-        const u = unit(ev.type, pid);
-        u.members.push(i);
-        phases.set(pid, u);
+      case "writeout_critical":
+        phases.set(pid, unit(ev.type, pid, null, i));
         break;
-      }
       case "writeout_end":
       case "commit_start":
         phases.delete(pid);
@@ -148,110 +250,32 @@ function unitsOf(trace: PreparedTrace): { units: Unit[]; sightings: Sighting[]; 
         writesSeen = true;
         const u = phases.get(pid);
         if (!u) break;
-        u.members.push(i);
+        u.last = i;
         if (ev.data.bytenr === null) u.unboundWrite = true;
-        else sightings.push({ i, unit: u, bytenr: ev.data.bytenr });
+        else see(i, u, ev.data.bytenr);
         break;
       }
       default:
         break;
     }
   }
-  return { units, sightings, writesSeen };
-}
-
-/** The last sighting of a side on a block group, and the last one of another task than that one's. */
-interface Near {
-  last: Sighting | null;
-  other: Sighting | null;
-}
-
-/** How far apart two sightings are: nanoseconds when both have a timestamp, then positions in recorded order. */
-function distance(trace: PreparedTrace, x: Sighting, y: Sighting): readonly [number, number] {
-  const ex = trace.events[x.i]!;
-  const ey = trace.events[y.i]!;
-  const tx = ex.ev.origin.ts;
-  const ty = ey.ev.origin.ts;
-  const ns = tx === null || ty === null ? Number.POSITIVE_INFINITY : Number(tx > ty ? tx - ty : ty - tx);
-  return [ns, Math.abs(ey.seq - ex.seq)];
-}
-
-const closer = (d: readonly [number, number], e: readonly [number, number]) => d[0] < e[0] || (d[0] === e[0] && d[1] < e[1]);
-
-/**
- * The closest pair: each sighting is paired with the latest sighting of the
- * other side on its block group made by another task (an ftrace file is in
- * time order, so that one is the nearest in time as well).
- */
-function closestPair(trace: PreparedTrace, sightings: readonly Sighting[], sideOf: ReadonlyMap<SideKind, 0 | 1>): { a: Sighting; b: Sighting; bytenr: bigint } | null {
-  const near = new Map<bigint, [Near, Near]>();
-  let best: { a: Sighting; b: Sighting; bytenr: bigint; d: readonly [number, number] } | null = null;
-  for (const s of sightings) {
-    const side = sideOf.get(s.unit.kind);
-    if (side === undefined) continue;
-    const b = s.bytenr ?? s.unit.subject;
-    if (b === null) continue;
-    let n = near.get(b);
-    if (!n) near.set(b, (n = [{ last: null, other: null }, { last: null, other: null }]));
-    const o = n[1 - side]!;
-    const partner = o.last && o.last.unit.pid !== s.unit.pid ? o.last : o.other;
-    if (partner) {
-      const d = distance(trace, partner, s);
-      if (!best || closer(d, best.d)) best = side === 0 ? { a: s, b: partner, bytenr: b, d } : { a: partner, b: s, bytenr: b, d };
-    }
-    const mine = n[side]!;
-    if (mine.last && mine.last.unit.pid !== s.unit.pid) mine.other = mine.last;
-    mine.last = s;
-  }
-  return best;
-}
-
-/** The kept events of the window of two units that met on `bytenr` (module comment). */
-function windowOf(trace: PreparedTrace, u: Unit, v: Unit, bytenr: bigint, race: (typeof RACES)[number]): number[] | null {
-  const first = (x: Unit) => x.members[0]!;
-  const last = (x: Unit) => x.members[x.members.length - 1]!;
-  const overlap = first(u) <= last(v) && first(v) <= last(u);
-  const [lo, hi] = overlap
-    ? [Math.min(first(u), first(v)), Math.max(last(u), last(v))]
-    : first(u) < first(v)
-      ? [last(u), first(v)]
-      : [last(v), first(u)];
-  const own = new Set([...u.members, ...v.members].filter((i) => i >= lo && i <= hi));
-  const needs = new Set<EventType>(race.needs);
-  const steps = new Set<EventType>([...race.sides[0], ...race.sides[1]].flatMap((k) => stepsOf(k)));
-  const kept: number[] = [];
-  for (let i = lo; i <= hi; i++) {
-    const ev = trace.events[i]!.ev;
-    const b = bytenrOf(ev);
-    if (own.has(i) || needs.has(ev.type) || (steps.has(ev.type) && (b === null || b === bytenr))) {
-      if (kept.length === WINDOW_MAX_EVENTS) return null;
-      kept.push(i);
-    }
-  }
-  return kept;
-}
-
-/** Each race of the registry, in its order: what the trace shows of it. */
-export function scanCoverage(trace: PreparedTrace): RaceScan[] {
-  const { units, sightings, writesSeen } = unitsOf(trace);
   const unbound = (u: Unit) => (isWriteoutPhase(u.kind) ? u.unboundWrite || !writesSeen : u.subject === null);
-  return RACES.map((race): RaceScan => {
+  return RACES.map((race, r): RaceScan => {
     const kinds: readonly SideKind[] = [...race.sides[0], ...race.sides[1]];
-    const sideOf = new Map<SideKind, 0 | 1>([...race.sides[0].map((k) => [k, 0] as const), ...race.sides[1].map((k) => [k, 1] as const)]);
-    const chains: Partial<Record<SideKind, number>> = Object.fromEntries(kinds.map((k) => [k, 0]));
+    const chainsOf: Partial<Record<SideKind, number>> = Object.fromEntries(kinds.map((k) => [k, 0]));
     let loose = 0;
     for (const u of units) {
-      if (!sideOf.has(u.kind)) continue;
-      chains[u.kind] = (chains[u.kind] ?? 0) + 1;
+      if (chainsOf[u.kind] === undefined) continue;
+      chainsOf[u.kind]!++;
       if (unbound(u)) loose++;
     }
-    const pair = closestPair(trace, sightings, sideOf);
-    const closest: Approach | null = pair && {
-      bytenr: pair.bytenr,
-      events: [pair.a.i, pair.b.i],
-      kinds: [pair.a.unit.kind, pair.b.unit.kind],
-      window: windowOf(trace, pair.a.unit, pair.b.unit, pair.bytenr, race),
+    const p = closest[r]!.best;
+    const approach: Approach | null = p && {
+      bytenr: p.bytenr,
+      events: [p.a, p.b],
+      kinds: [p.aUnit.kind, p.bUnit.kind],
+      window: windowOf(trace, p.aUnit, p.bUnit, p.bytenr, race),
     };
-    return { race: race.id, chains, unbound: loose, closest };
+    return { race: race.id, chains: chainsOf, unbound: loose, closest: approach };
   });
 }
