@@ -83,9 +83,11 @@ export interface RaceCoverage {
   readonly closest: ClosestApproach | null;
   /**
    * Whether some reordering of the events of the closest approach's window
-   * (each task keeping its order) reaches the race's bug under unpatched;
-   * null when the explorer's bound was hit, the window cannot tell
-   * (unbound events in it) or nothing is bound.
+   * (each task keeping its order) reaches the race's bug under unpatched.
+   * Without an approach: false when everything is bound (the sides never
+   * met), null when some unit is unbound (they may have). null too when the
+   * window or the explorer's bound was too small, or a schedule of the
+   * window was undecidable (unbound events in it).
    */
   readonly reachable: boolean | null;
 }
