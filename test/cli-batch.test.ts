@@ -116,6 +116,26 @@ describe("check of several traces under several rule sets", () => {
       trace: await traceId("trim-vs-bg-removal"),
       ruleSet: "patched",
       race: null,
+      // seeds/trim-vs-bg-removal.scenario: fstrim (pid 3001) trims X (line 30) right after the
+      // cleaner (887) set it read-only (line 29); the recorded order itself ends in the bug.
+      coverage: {
+        "balance-vs-unused-bg-deletion": { chains: { relocation: 0, deletion: 1 }, unbound: 0, closest: null, reachable: false },
+        "trim-vs-bg-removal": {
+          chains: { trim: 1, deletion: 1, relocation: 0 },
+          unbound: 0,
+          closest: {
+            blockGroup: "1073741824",
+            ns: null,
+            sides: [
+              { kind: "trim", step: "trim_bg", seq: 3, line: 30, pid: 3001 },
+              { kind: "deletion", step: "set_ro", seq: 2, line: 29, pid: 887 },
+            ],
+          },
+          reachable: true,
+        },
+        "bg-creation-vs-cache-writeout": { chains: { creation: 1, writeout_early: 0, writeout_critical: 0 }, unbound: 0, closest: null, reachable: false },
+        "scrub-vs-bg-deletion": { chains: { deletion: 1, relocation: 0, scrub: 0 }, unbound: 0, closest: null, reachable: false },
+      },
     });
   });
 

@@ -29,6 +29,20 @@ export const CHAIN_KINDS_SPEC: readonly ChainKindSpec[] = [
   { kind: "creation", steps: ["chunk_alloc", "bg_create"], repeatable: [] },
 ];
 
+/**
+ * What a race's side is made of (issue 13, coverage): the chains of a kind,
+ * or the cache writeout phases of a commit. A phase is no chain: it starts at
+ * `writeout_early`/`writeout_critical` and writes the items of many block
+ * groups (`write_cache_group`), so it has no single subject.
+ */
+export const WRITEOUT_PHASES = ["writeout_early", "writeout_critical"] as const satisfies readonly EventType[];
+export type WriteoutPhase = (typeof WRITEOUT_PHASES)[number];
+export type SideKind = ChainKind | WriteoutPhase;
+
+export function isWriteoutPhase(kind: SideKind): kind is WriteoutPhase {
+  return (WRITEOUT_PHASES as readonly string[]).includes(kind);
+}
+
 export function chainSpec(kind: ChainKind): ChainKindSpec {
   const spec = CHAIN_KINDS_SPEC.find((s) => s.kind === kind);
   if (!spec) throw new Error(`unknown chain kind ${kind}`);

@@ -19,7 +19,7 @@ import type { ImportReport } from "../ftrace/report.ts";
 import type { ReplayServiceX } from "../replay/service.ts";
 import { stateSteps, type AppliedStep } from "../replay/steps.ts";
 import type { RuleChange } from "../replay/changes.ts";
-import type { CheckReport, StateDiff } from "../replay/types.ts";
+import type { CoveredCheckReport, StateDiff } from "../replay/types.ts";
 import type { FsStateViewX } from "../replay/time-travel.ts";
 import { loadScenarioFile } from "../scenario/load.ts";
 import { budgetExceeded, type JobBudget } from "./budgets.ts";
@@ -65,8 +65,8 @@ export interface JobPayloads {
 }
 
 export interface JobResults {
-  check: CheckReport;
-  checks: CheckReport[];
+  check: CoveredCheckReport;
+  checks: CoveredCheckReport[];
   stateAt: FsStateViewX;
   changes: readonly RuleChange[];
   diff: StateDiff;

@@ -29,8 +29,10 @@ import type { Finding, Reordering, ReplayWarning, UndecidedPoint } from "./types
  * with any change that can change a report or a state: here, in check.ts,
  * chains.ts, src/projections (evolve.ts and the state it folds) or a fix
  * module of src/rules. Stored ones are then recomputed instead of served.
+ * The same for a change of what a stored report holds: 2 = reports carry
+ * the trace's coverage (issue 13; src/replay/coverage.ts, src/explore/coverage.ts).
  */
-export const ENGINE_VERSION = 1;
+export const ENGINE_VERSION = 2;
 
 /** An event as the engine sees it: its stored seq (or 1-based index) and chain annotation. */
 export interface EngineEvent {

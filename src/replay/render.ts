@@ -5,7 +5,9 @@
 import { taskName } from "../events/task.ts";
 import type { RaceEvent } from "../events/types.ts";
 import { flagNames } from "../events/types.ts";
-import { hex, size } from "../events/units.ts";
+import type { SideKind } from "../events/chains.ts";
+import { RACES } from "../events/races.ts";
+import { duration, hex, size } from "../events/units.ts";
 import { fieldChanges } from "../projections/change-text.ts";
 import type { Note } from "../projections/evolve.ts";
 import { toView, diffViews } from "../projections/view.ts";
@@ -15,10 +17,10 @@ import type { CheckReportX } from "./check.ts";
 import { entryChanges } from "./changes.ts";
 import type { TimelineEntry } from "./engine.ts";
 import type { FsStateViewX } from "./time-travel.ts";
-import type { ExtentMapView, StateDiff } from "./types.ts";
+import type { Coverage, ExtentMapView, StateDiff } from "./types.ts";
 
 
-export function renderCheck(r: CheckReportX, traceName: string): string {
+export function renderCheck(r: CheckReportX & { readonly coverage: Coverage }, traceName: string): string {
   const out: string[] = [];
   const head = r.verdict === "bug" ? "BUG" : r.verdict === "clean" ? "clean" : "undecidable";
   out.push(`${traceName} under ${r.ruleSet}: ${head}`);
@@ -27,6 +29,8 @@ export function renderCheck(r: CheckReportX, traceName: string): string {
     out.push(`    ${f.message}`);
   }
   for (const u of r.undecided) out.push(`  undecided at seq ${u.seq}${u.line !== null ? `, line ${u.line}` : ""}: ${u.why}`);
+  out.push("  coverage:");
+  for (const line of coverageLines(r.coverage)) out.push(`    ${line}`);
   if (r.reordered.length > 0) {
     out.push(`  reordered (${r.reordered.length}):`);
     for (const x of r.reordered.slice(0, 20)) {
@@ -43,6 +47,47 @@ export function renderCheck(r: CheckReportX, traceName: string): string {
     if (r.warnings.length > 20) out.push(`    … ${r.warnings.length - 20} more`);
   }
   return `${out.join("\n")}\n`;
+}
+
+/** What a unit of each kind is called (coverage lines): singular, plural. */
+const SIDE_NOUNS: Readonly<Record<SideKind, readonly [string, string]>> = {
+  relocation: ["relocation", "relocations"],
+  deletion: ["cleaner check", "cleaner checks"],
+  trim: ["trim", "trims"],
+  scrub: ["scrub", "scrubs"],
+  creation: ["new block group", "new block groups"],
+  writeout_early: ["early writeout", "early writeouts"],
+  writeout_critical: ["critical writeout", "critical writeouts"],
+};
+
+const count = (n: number, [one, many]: readonly [string, string]) => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * One line per race (registry order) a kernel engineer reads at a glance:
+ * what the trace holds of the race's sides, how close they came, and whether
+ * a reordering of that stretch reaches the bug under unpatched.
+ */
+export function coverageLines(coverage: Coverage): string[] {
+  return RACES.map((race) => {
+    const c = coverage[race.id];
+    const kinds: readonly SideKind[] = [...race.sides[0], ...race.sides[1]];
+    const units = kinds.reduce((n, k) => n + (c.chains[k] ?? 0), 0);
+    const held = kinds.map((k) => count(c.chains[k] ?? 0, SIDE_NOUNS[k])).join(", ");
+    const unbound = c.unbound === 0 ? "" : c.unbound === units ? ", all unbound" : `, ${c.unbound} of them unbound`;
+    const record = "cannot tell (record with racelab record)";
+    const a = c.closest;
+    if (!a) return `${race.id}: ${held}${unbound}; ${c.unbound > 0 ? record : "the two sides never met on one block group"}`;
+    const [x, y] = a.sides;
+    const apart = a.ns !== null ? duration(a.ns) : count(Math.abs(y.seq - x.seq), ["event", "events"]);
+    const where = x.line !== null && y.line !== null ? `lines ${x.line}/${y.line}` : `seqs ${x.seq}/${y.seq}`;
+    const reach =
+      c.reachable === true
+        ? `a reordering of these would hit ${race.bug} under unpatched`
+        : c.reachable === false
+          ? `no reordering of these reaches ${race.bug} under unpatched`
+          : `whether a reordering of these reaches ${race.bug}: ${c.unbound > 0 ? record : "cannot tell within the explorer's bound"}`;
+    return `${race.id}: ${held}${unbound}; closest ${apart} apart on ${hex(a.blockGroup)} (${x.step}/${y.step}, ${where}); ${reach}`;
+  });
 }
 
 export function renderState(v: FsStateViewX, traceName: string): string {

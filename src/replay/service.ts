@@ -25,6 +25,7 @@
 import { DomainError } from "../errors.ts";
 import type { ReplayStore, TraceInfo } from "../events/store.ts";
 import type { StoredEvent } from "../events/types.ts";
+import { traceCoverage } from "../explore/coverage.ts";
 import { diffViews } from "../projections/view.ts";
 import { resolveRules } from "../rules/index.ts";
 import type { RuleSet } from "../rules/types.ts";
@@ -42,13 +43,16 @@ import {
   withSegment,
 } from "./snapshots.ts";
 import { type FsStateViewX, engineView } from "./time-travel.ts";
-import type { Progress, ReplayService, StateDiff } from "./types.ts";
+import type { Coverage, Progress, ReplayService, StateDiff } from "./types.ts";
 
 const READ_PAGE = 50_000;
+
+/** A report as stored: the replay's, with the trace's coverage. */
+type CoveredReport = CheckReportX & { readonly coverage: Coverage };
 /** Snapshot sets whose completeness and segment bases are kept in memory. */
 const CACHED_SETS = 8;
 
-export type TraceCheckReport = CheckReportX & { readonly trace: string };
+export type TraceCheckReport = CheckReportX & { readonly trace: string; readonly coverage: Coverage };
 
 export interface ReplayServiceX extends ReplayService {
   check(traceId: string, rules: readonly string[]): Promise<TraceCheckReport>;
@@ -182,16 +186,22 @@ export function createReplayService(store: ReplayStore, opts: { every?: number; 
   }
 
   /** The stored verdicts of `t` at its version; the missing ones replayed (events read once) and stored. */
+  /**
+   * The stored verdicts of `t` at its version; the missing ones replayed (events read once) and stored,
+   * each with the trace's coverage (computed once: it does not depend on the rule set).
+   */
   async function checks(traceId: string, specs: readonly (readonly string[])[]): Promise<TraceCheckReport[]> {
     const ruleSets = specs.map((spec) => resolveRules(spec));
     const t = await trace(traceId);
-    const reports: (CheckReportX | null)[] = [];
-    for (const rules of ruleSets) reports.push((await store.loadVerdict(t.id, rules.key, ENGINE_VERSION, t.version)) as CheckReportX | null);
+    const reports: (CoveredReport | null)[] = [];
+    for (const rules of ruleSets) reports.push((await store.loadVerdict(t.id, rules.key, ENGINE_VERSION, t.version)) as CoveredReport | null);
     let prepared: PreparedTrace | null = null;
+    let coverage: Coverage | null = null;
     for (const [i, rules] of ruleSets.entries()) {
       if (reports[i]) continue;
       prepared ??= prepareTrace(await readAll(t));
-      const report = checkTrace(prepared, rules, { progress: replaying(rules) }).report;
+      coverage ??= traceCoverage(prepared);
+      const report: CoveredReport = { ...checkTrace(prepared, rules, { progress: replaying(rules) }).report, coverage };
       await store.saveVerdict(t.id, rules.key, ENGINE_VERSION, t.version, report);
       reports[i] = report;
     }

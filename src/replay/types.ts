@@ -6,7 +6,9 @@
  */
 import type { RuleChange } from "./changes.ts";
 
-import type { Verdict } from "../events/races.ts";
+import type { SideKind } from "../events/chains.ts";
+import type { RaceId, Verdict } from "../events/races.ts";
+import type { EventType } from "../events/types.ts";
 import type { Finding, FsStateView, StateDiff } from "../projections/view-types.ts";
 
 export type { EffectId, RaceId, Verdict } from "../events/races.ts";
@@ -50,6 +52,54 @@ export interface CheckReport {
   readonly gaps: readonly number[];
 }
 
+/** One side of a closest approach: its event nearest the other side's. */
+export interface ApproachSide {
+  /** The unit it belongs to: a chain kind (DOMAIN §6.3) or a writeout phase. */
+  readonly kind: SideKind;
+  /** Which step of that unit (its event type). */
+  readonly step: EventType;
+  readonly seq: number;
+  readonly line: number | null;
+  readonly pid: number;
+}
+
+/** Where a race's two sides came closest on one block group (src/replay/coverage.ts). */
+export interface ClosestApproach {
+  /** Decimal string (u64). */
+  readonly blockGroup: string;
+  /** Nanoseconds between the two events; null when one has no timestamp. */
+  readonly ns: number | null;
+  /** Side A's event, then side B's (the race's sides, src/events/races.ts). */
+  readonly sides: readonly [ApproachSide, ApproachSide];
+}
+
+/** What a trace shows of one race (issue 13). */
+export interface RaceCoverage {
+  /** Units per kind the race is made of, bound or not: chains by kind, writeout phases. */
+  readonly chains: Readonly<Partial<Record<SideKind, number>>>;
+  /** How many of them have no subject (unbound). */
+  readonly unbound: number;
+  /** null when the two sides never met on one block group. */
+  readonly closest: ClosestApproach | null;
+  /**
+   * Whether some reordering of the events of the closest approach's window
+   * (each task keeping its order) reaches the race's bug under unpatched.
+   * Without an approach: false when everything is bound (the sides never
+   * met), null when some unit is unbound (they may have). null too when the
+   * window or the explorer's bound was too small, or a schedule of the
+   * window was undecidable (unbound events in it).
+   */
+  readonly reachable: boolean | null;
+}
+
+/** Every race of the registry, in its order. */
+export type Coverage = Readonly<Record<RaceId, RaceCoverage>>;
+
+/** A check as the replay service answers it: the verdict and what the trace shows of each race. */
+export interface CoveredCheckReport extends CheckReport {
+  readonly coverage: Coverage;
+}
+
 /**
  * Progress of a long job (reading a long trace, a replay, a snapshot build,
  * an exploration) for whoever shows it: `done` of `total` units of `phase`,
@@ -63,9 +113,9 @@ export type Progress = (phase: string, done: number, total: number) => void;
  * store, folds them (from the nearest snapshot), reports.
  */
 export interface ReplayService {
-  check(traceId: string, rules: readonly string[]): Promise<CheckReport>;
+  check(traceId: string, rules: readonly string[]): Promise<CoveredCheckReport>;
   /** Each rule set on one trace, in order: the events are read once for those not stored yet. */
-  checks(traceId: string, ruleSets: readonly (readonly string[])[]): Promise<CheckReport[]>;
+  checks(traceId: string, ruleSets: readonly (readonly string[])[]): Promise<CoveredCheckReport[]>;
   /** What the rules changed, event by event (changes.ts): one more replay, with a timeline. */
   changes(traceId: string, rules: readonly string[]): Promise<readonly RuleChange[]>;
   stateAt(traceId: string, seq: number, rules: readonly string[]): Promise<FsStateView>;

@@ -8,7 +8,7 @@ import { DomainError } from "../errors.ts";
 import type { SourceLine } from "../events/source-lines.ts";
 import type { EventStore, TraceInfo } from "../events/store.ts";
 import type { RuleChange } from "../replay/changes.ts";
-import type { CheckReport, ReplayService } from "../replay/types.ts";
+import type { CoveredCheckReport, ReplayService } from "../replay/types.ts";
 import type { TraceAccess } from "./context.ts";
 import type { EventModel } from "./models.ts";
 
@@ -26,7 +26,7 @@ export interface Loaders {
   /** By trace id or name (as `findTrace`); a trace the request may not read is a FORBIDDEN error. */
   readonly trace: DataLoader<string, TraceInfo | null>;
   readonly event: DataLoader<EventKey, EventModel | null, string>;
-  readonly check: DataLoader<CheckKey, CheckReport, string>;
+  readonly check: DataLoader<CheckKey, CoveredCheckReport, string>;
   /** What the rules changed (a replay of its own): asked only with CheckResult.changes. */
   readonly changes: DataLoader<CheckKey, readonly RuleChange[], string>;
   /** An event's source line: one store call per trace for a page of events. */
@@ -74,7 +74,7 @@ export function createLoaders(store: EventStore, replay: Pick<ReplayService, "ch
     { cacheKeyFn: (k) => `${k.traceId}:${k.seq}` },
   );
 
-  const check = new DataLoader<CheckKey, CheckReport, string>(
+  const check = new DataLoader<CheckKey, CoveredCheckReport, string>(
     (keys) => Promise.all(keys.map((k) => replay.check(k.traceId, k.rules).catch((e: unknown) => toError(e)))),
     { cacheKeyFn: (k) => `${k.traceId}|${k.rules.join(",")}` },
   );

@@ -7,7 +7,7 @@
 import type { TraceInfo } from "../events/store.ts";
 import type { TraceOverview } from "../events/query.ts";
 import type { StoredEvent } from "../events/types.ts";
-import type { CheckReport, Finding, FsStateView, Reordering } from "../replay/types.ts";
+import type { CoveredCheckReport, Finding, FsStateView, Reordering } from "../replay/types.ts";
 import type { AppliedStep } from "./context.ts";
 import type { Page } from "./shared.ts";
 
@@ -39,7 +39,7 @@ export interface FreeSpaceModel {
   readonly hidden: boolean;
 }
 
-export interface CheckModel extends CheckReport {
+export interface CheckModel extends CoveredCheckReport {
   readonly traceId: string;
 }
 

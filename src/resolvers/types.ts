@@ -5,6 +5,7 @@
  */
 import { DomainError, UnreachableCaseError } from "../errors.ts";
 import { isIdleTask, taskName } from "../events/task.ts";
+import { RACE_IDS } from "../events/races.ts";
 import type { ActorView, BlockGroupView, CheckReport, ReplayWarning, Verdict } from "../replay/types.ts";
 import { hex, timestamp } from "../events/units.ts";
 import { eventBytenr, eventData, eventDoc, eventQuery, eventsPage, timestampArg } from "./events.ts";
@@ -160,6 +161,17 @@ export const typeResolvers: Resolvers = {
     warningDetails: (r: CheckReport) => r.warnings,
     reordered: (r) => r.reordered.map((x) => ({ ...x, traceId: r.traceId })),
     changes: (r, _args, ctx) => ctx.loaders.changes.load({ traceId: r.traceId, rules: r.rules }),
+    coverage: (r) =>
+      RACE_IDS.map((race) => {
+        const c = r.coverage[race];
+        return {
+          race,
+          chains: Object.entries(c.chains).map(([kind, count]) => ({ kind, count: count ?? 0 })),
+          unbound: c.unbound,
+          closest: c.closest && { ...c.closest, sides: [...c.closest.sides] },
+          reachable: c.reachable,
+        };
+      }),
   },
   Finding: {
     event: (f, _args, ctx) => ctx.loaders.event.load({ traceId: f.traceId, seq: f.seq }),

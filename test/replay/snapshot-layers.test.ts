@@ -12,7 +12,7 @@ import { decodeEvent, encodeEvent } from "../../src/events/catalog.ts";
 import type { StoredEvent } from "../../src/events/types.ts";
 import { PMap } from "../../src/projections/pmap.ts";
 import { prepareTrace, runEngine } from "../../src/replay/check.ts";
-import type { Engine } from "../../src/replay/engine.ts";
+import { type Engine, ENGINE_VERSION } from "../../src/replay/engine.ts";
 import { createReplayService } from "../../src/replay/service.ts";
 import {
   NO_SEGMENTS,
@@ -188,12 +188,12 @@ describe("snapshot layers through the store", () => {
     const info = await t.store.importTrace({ name: "grows", source: { file: null, hash: null, format: "api" } }, [events.slice(0, 2500)]);
     const service = createReplayService(t.store, { every: EVERY });
     await checkPoints(service, info.id, [0, 1, 1234, 2499, 2500]);
-    const key = `patched@v2500/k${EVERY}/f4/e1`;
+    const key = `patched@v2500/k${EVERY}/f4/e${ENGINE_VERSION}`;
     expect((await t.store.snapshotRange(info.id, `${key}/seg`, 1, 1_000_000)).length).toBeGreaterThan(1);
 
     await t.store.append(info.id, 2500, events.slice(2500));
     await checkPoints(service, info.id, [2500, 2501, 3100, 3999, 4000, 17]);
-    expect(await t.store.snapshotSeqs(info.id, `patched@v4000/k${EVERY}/f4/e1`)).toHaveLength(Math.floor(4000 / EVERY) + 1);
+    expect(await t.store.snapshotSeqs(info.id, `patched@v4000/k${EVERY}/f4/e${ENGINE_VERSION}`)).toHaveLength(Math.floor(4000 / EVERY) + 1);
   });
 
   test("rows lost behind the service's back are built again; a deleted trace is not found", async () => {
@@ -207,7 +207,7 @@ describe("snapshot layers through the store", () => {
     await checkPoints(service, info.id, [1999, 30]);
 
     // only the segments gone: a new service (another process) finds the snapshots, misses a segment, rebuilds
-    const named = await t.store.nearestSnapshot(info.id, `patched@v2000/k${EVERY}/f4/e1`, 1500);
+    const named = await t.store.nearestSnapshot(info.id, `patched@v2000/k${EVERY}/f4/e${ENGINE_VERSION}`, 1500);
     expect((named?.state as { segments: number }).segments).toBeGreaterThan(0);
     await t.db.pool.query("DELETE FROM snapshots WHERE trace_id = $1 AND rules LIKE '%/seg'", [info.id]);
     await checkPoints(createReplayService(t.store, { every: EVERY }), info.id, [1500]);

@@ -6,6 +6,7 @@
  */
 import fc from "fast-check";
 import type { StoredEvent } from "../../src/events/types.ts";
+import { ENGINE_VERSION } from "../../src/replay/engine.ts";
 import { createReplayService } from "../../src/replay/service.ts";
 import { stateAtEvents } from "../../src/replay/time-travel.ts";
 import { freshDatabase, type TestDatabase } from "../helpers/db.ts";
@@ -37,7 +38,7 @@ test("stateAt from snapshots equals the fold from scratch, at random points", as
       const fromScratch = stateAtEvents(stored, n, [rules]);
       expect({ rules, n, view: fromSnapshot }).toEqual({ rules, n, view: fromScratch });
     }
-    const key = `${rules}@v${N}/k${EVERY}/f4/e1`;
+    const key = `${rules}@v${N}/k${EVERY}/f4/e${ENGINE_VERSION}`;
     const seqs = await t.store.snapshotSeqs(trace.id, key);
     expect(seqs).toHaveLength(Math.floor(N / EVERY) + 1);
     expect(seqs[0]).toBe(0);

@@ -1,12 +1,14 @@
 /**
  * Verdicts as a stored projection (issue 12), through the replay service and
- * the real store: a stored report is the report a replay gives (strictly, so
- * nothing is lost on the way through JSON), several rule sets read a trace
+ * the real store: a stored report is the report a replay gives with the
+ * trace's coverage (strictly, so nothing is lost on the way through JSON;
+ * coverage's values: test/replay/coverage.test.ts), several rule sets read a trace
  * once, verdicts of another engine version are neither served nor kept, and
  * the long parts report progress.
  */
 import type { RaceEvent } from "../../src/events/types.ts";
-import { checkTrace } from "../../src/replay/check.ts";
+import { traceCoverage } from "../../src/explore/coverage.ts";
+import { checkTrace, prepareTrace } from "../../src/replay/check.ts";
 import { ENGINE_VERSION } from "../../src/replay/engine.ts";
 import { createReplayService } from "../../src/replay/service.ts";
 import { seedScenarios } from "../../src/scenario/load.ts";
@@ -29,8 +31,9 @@ test("a stored verdict is exactly the replay's report, for every seed under ever
     // A new service (a new process) answers from the store.
     const stored = await createReplayService(t.store).checks(trace.id, ruleSets.map((r) => [r]));
     const events = await t.store.read(trace.id);
+    const coverage = traceCoverage(prepareTrace(events));
     for (const [i, r] of ruleSets.entries()) {
-      const expected = { ...checkTrace(events, [r]).report, trace: trace.id };
+      const expected = { ...checkTrace(events, [r]).report, trace: trace.id, coverage };
       expect({ name, r, report: fresh[i] }).toStrictEqual({ name, r, report: expected });
       expect({ name, r, report: stored[i] }).toStrictEqual({ name, r, report: expected });
     }
@@ -62,7 +65,8 @@ test("a verdict of another engine version is not served, and is dropped when the
     bogus,
   ]);
   const report = await createReplayService(t.store).check(info.id, ["patched"]);
-  expect(report).toStrictEqual({ ...checkTrace(await t.store.read(info.id), ["patched"]).report, trace: info.id });
+  const events = await t.store.read(info.id);
+  expect(report).toStrictEqual({ ...checkTrace(events, ["patched"]).report, trace: info.id, coverage: traceCoverage(prepareTrace(events)) });
   const { rows } = await t.db.pool.query("SELECT engine, trace_version FROM verdicts WHERE trace_id = $1", [info.id]);
   expect(rows).toEqual([{ engine: ENGINE_VERSION, trace_version: info.version }]);
 });

@@ -46,8 +46,15 @@ Rule sets: unpatched (no fix), patched (all ${FIX_IDS.length}), or fix ids, comm
 Verdicts are stored (per trace, rule set and replay engine version): checking
 a trace again answers from the store until the trace changes (an append).
 
+After the verdict, one coverage line per race: the chains (and writeout
+phases) of the kinds the race is made of, how many are unbound, where its two
+sides came closest on one block group, and whether a reordering of the events
+there (each task keeping its order) reaches the race's bug under unpatched.
+
 --json prints {"verdict","rules","findings":[{"race","effect","seq","line","message"}],
-"warnings","reordered", "undecided","deferredAtEnd","gaps","trace","ruleSet","race"};
+"warnings","reordered", "undecided","deferredAtEnd","gaps","trace","ruleSet","race",
+"coverage":{"<race>":{"chains":{"<kind>":n},"unbound","closest":{"blockGroup","ns",
+"sides":[{"kind","step","seq","line","pid"},…]}|null,"reachable":true|false|null}}};
 with several pairs one such object per line (JSON lines), in the order above.
 Exit code 0 whatever the verdict.
 `;
@@ -118,6 +125,7 @@ export function checkJson(rep: TraceCheckReport) {
     trace: rep.trace,
     ruleSet: rep.ruleSet,
     race: rep.race,
+    coverage: rep.coverage,
   };
 }
 
