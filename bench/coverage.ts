@@ -23,7 +23,7 @@ import { openStore } from "../src/events/pg-store.ts";
 import { traceCoverage } from "../src/explore/coverage.ts";
 import { checkTrace, prepareTrace } from "../src/replay/check.ts";
 import { scanCoverage } from "../src/replay/coverage.ts";
-import { createReplayService } from "../src/replay/service.ts";
+import { createReplayService } from "../src/replay-service.ts";
 import { generateTrace } from "../test/replay/generate.ts";
 
 const { values } = parseArgs({ options: { events: { type: "string", default: "500000" }, runs: { type: "string", default: "5" } } });

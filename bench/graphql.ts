@@ -21,7 +21,7 @@ import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import { openStore } from "../src/events/pg-store.ts";
 import { createApiDeps } from "../src/resolvers/deps.ts";
-import { createReplayService } from "../src/replay/service.ts";
+import { createReplayService } from "../src/replay-service.ts";
 import { buildServer } from "../src/server.ts";
 import { generateTrace } from "../test/replay/generate.ts";
 

@@ -23,7 +23,7 @@ import { parseArgs } from "node:util";
 import { openStore } from "../src/events/pg-store.ts";
 import type { RaceEvent } from "../src/events/types.ts";
 import { prepareTrace, runEngine } from "../src/replay/check.ts";
-import { createReplayService } from "../src/replay/service.ts";
+import { createReplayService } from "../src/replay-service.ts";
 import { resolveRules } from "../src/rules/index.ts";
 import { generateTrace } from "../test/replay/generate.ts";
 

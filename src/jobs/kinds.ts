@@ -16,7 +16,7 @@ import { type GenerationJob, type GenerationWire, generateFromProgram, generateF
 import type { FormatOption } from "../ftrace/detect.ts";
 import { importFile } from "../ftrace/import.ts";
 import type { ImportReport } from "../ftrace/report.ts";
-import type { ReplayServiceX } from "../replay/service.ts";
+import type { ReplayServiceX } from "../replay-service.ts";
 import { stateSteps, type AppliedStep } from "../replay/steps.ts";
 import type { RuleChange } from "../replay/changes.ts";
 import type { CoveredCheckReport, StateDiff } from "../replay/types.ts";

@@ -5,7 +5,7 @@
 import { workerData } from "node:worker_threads";
 import { openDatabase } from "../db/connection.ts";
 import { PgEventStore } from "../events/pg-store.ts";
-import { createReplayService } from "../replay/service.ts";
+import { createReplayService } from "../replay-service.ts";
 import { DomainError } from "../errors.ts";
 import { runJob, type Job, type JobKind, type WorkContext } from "./kinds.ts";
 import type { WorkerAnswer, WorkerTask } from "./runner.ts";

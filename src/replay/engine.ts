@@ -25,7 +25,7 @@ import type { Finding, Reordering, ReplayWarning, UndecidedPoint } from "./types
 
 /**
  * The version of the replay's semantics. Verdicts are stored per engine
- * version (src/replay/service.ts) and snapshots are keyed by it, so bump it
+ * version (src/replay-service.ts) and snapshots are keyed by it, so bump it
  * with any change that can change a report or a state: here, in check.ts,
  * chains.ts, src/projections (evolve.ts and the state it folds) or a fix
  * module of src/rules. Stored ones are then recomputed instead of served.

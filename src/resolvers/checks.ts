@@ -3,7 +3,7 @@
  * trace of a CheckResult. Trace by trace, one job each (src/jobs, kind
  * `checks`: a replay holds its trace's events in memory, so not all at once);
  * a trace's rule sets are checked together, reading its events once, and
- * stored verdicts answer at once (src/replay/service.ts). Cost: one check per
+ * stored verdicts answer at once (src/replay-service.ts). Cost: one check per
  * pair (limits/cost.ts).
  */
 import { DomainError } from "../errors.ts";

@@ -9,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import type { ReplayStore } from "../events/store.ts";
 import { inlineRunner, type JobRunner } from "../jobs/runner.ts";
-import { createReplayService } from "../replay/service.ts";
+import { createReplayService } from "../replay-service.ts";
 import type { RaceId } from "../replay/types.ts";
 import { FIXES } from "../rules/index.ts";
 import { loadScenarioFile, scenarioFiles, scenarioName, SEEDS_DIR } from "../scenario/load.ts";

@@ -5,7 +5,7 @@
  */
 import { run } from "../../src/cli/commands/explore.ts";
 import { DomainError } from "../../src/errors.ts";
-import { createReplayService } from "../../src/replay/service.ts";
+import { createReplayService } from "../../src/replay-service.ts";
 import { checkEvents } from "../../src/replay/check.ts";
 import { loadScenarioFile, storeScenario } from "../../src/scenario/load.ts";
 import { seedFile } from "../../src/explore/source.ts";

@@ -13,7 +13,7 @@ import type { StoredEvent } from "../../src/events/types.ts";
 import { PMap } from "../../src/projections/pmap.ts";
 import { prepareTrace, runEngine } from "../../src/replay/check.ts";
 import { type Engine, ENGINE_VERSION } from "../../src/replay/engine.ts";
-import { createReplayService } from "../../src/replay/service.ts";
+import { createReplayService } from "../../src/replay-service.ts";
 import {
   NO_SEGMENTS,
   type SegmentBase,

@@ -7,7 +7,7 @@
 import fc from "fast-check";
 import type { StoredEvent } from "../../src/events/types.ts";
 import { ENGINE_VERSION } from "../../src/replay/engine.ts";
-import { createReplayService } from "../../src/replay/service.ts";
+import { createReplayService } from "../../src/replay-service.ts";
 import { stateAtEvents } from "../../src/replay/time-travel.ts";
 import { freshDatabase, type TestDatabase } from "../helpers/db.ts";
 import { generateTrace } from "./generate.ts";

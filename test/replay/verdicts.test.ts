@@ -10,7 +10,7 @@ import type { RaceEvent } from "../../src/events/types.ts";
 import { traceCoverage } from "../../src/explore/coverage.ts";
 import { checkTrace, prepareTrace } from "../../src/replay/check.ts";
 import { ENGINE_VERSION } from "../../src/replay/engine.ts";
-import { createReplayService } from "../../src/replay/service.ts";
+import { createReplayService } from "../../src/replay-service.ts";
 import { seedScenarios } from "../../src/scenario/load.ts";
 import { counted } from "../helpers/counting.ts";
 import { databaseForFile } from "../helpers/db.ts";

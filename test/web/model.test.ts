@@ -8,7 +8,7 @@
  * (on the server's own CSV); a student's progress.
  */
 import path from "node:path";
-import { createReplayService } from "../../src/replay/service.ts";
+import { createReplayService } from "../../src/replay-service.ts";
 import { loadScenarioFile, SEEDS_DIR, storeScenario, scenarioMeta } from "../../src/scenario/load.ts";
 import { databaseForFile } from "../helpers/db.ts";
 import { rng } from "../helpers/random.ts";

@@ -1,4 +1,4 @@
--- Verdicts of the replay (src/replay/service.ts), a projection of a trace's
+-- Verdicts of the replay (src/replay-service.ts), a projection of a trace's
 -- events: one row per (trace, rule set, engine version), valid while the
 -- trace is at `trace_version` (appends raise it). Derived data: recomputed
 -- and replaced on use when stale, deleted with the trace.

@@ -14,7 +14,7 @@ import { DomainError } from "../../errors.ts";
 import { write } from "../command.ts";
 import { terminalProgress } from "../progress.ts";
 import type { EventStore, ReplayStore, TraceInfo } from "../../events/store.ts";
-import { createReplayService, type ReplayServiceX, type TraceCheckReport } from "../../replay/service.ts";
+import { createReplayService, type ReplayServiceX, type TraceCheckReport } from "../../replay-service.ts";
 import { renderCheck } from "../../replay/render.ts";
 import { FIX_IDS, resolveRules } from "../../rules/index.ts";
 import { resolveTraceArg } from "../../trace-arg.ts";

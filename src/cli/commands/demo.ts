@@ -8,7 +8,7 @@ import { DomainError } from "../../errors.ts";
 import { write } from "../command.ts";
 import { initialState } from "../../projections/state.ts";
 import { DemoRenderer, rulesBanner } from "../../replay/render.ts";
-import { createReplayService } from "../../replay/service.ts";
+import { createReplayService } from "../../replay-service.ts";
 import { resolveRules } from "../../rules/index.ts";
 import { RACE_IDS } from "../../events/races.ts";
 import { seedScenarios } from "../../scenario/load.ts";

@@ -22,16 +22,16 @@
  * `progress` (optional) hears of the long parts: reading a trace, each
  * replay, a snapshot build.
  */
-import { DomainError } from "../errors.ts";
-import type { ReplayStore, TraceInfo } from "../events/store.ts";
-import type { StoredEvent } from "../events/types.ts";
-import { traceCoverage } from "../explore/coverage.ts";
-import { diffViews } from "../projections/view.ts";
-import { resolveRules } from "../rules/index.ts";
-import type { RuleSet } from "../rules/types.ts";
-import { ruleChanges } from "./changes.ts";
-import { type CheckReportX, type CheckResult, type PreparedTrace, checkTrace, prepareTrace } from "./check.ts";
-import { ENGINE_VERSION } from "./engine.ts";
+import { DomainError } from "./errors.ts";
+import type { ReplayStore, TraceInfo } from "./events/store.ts";
+import type { StoredEvent } from "./events/types.ts";
+import { traceCoverage } from "./explore/coverage.ts";
+import { diffViews } from "./projections/view.ts";
+import { resolveRules } from "./rules/index.ts";
+import type { RuleSet } from "./rules/types.ts";
+import { ruleChanges } from "./replay/changes.ts";
+import { type CheckReportX, type CheckResult, type PreparedTrace, checkTrace, prepareTrace } from "./replay/check.ts";
+import { ENGINE_VERSION } from "./replay/engine.ts";
 import {
   NO_SEGMENTS,
   SNAPSHOT_EVERY,
@@ -41,9 +41,9 @@ import {
   buildSnapshotsAsync,
   foldFromSnapshot,
   withSegment,
-} from "./snapshots.ts";
-import { type FsStateViewX, engineView } from "./time-travel.ts";
-import type { Coverage, Progress, ReplayService, StateDiff } from "./types.ts";
+} from "./replay/snapshots.ts";
+import { type FsStateViewX, engineView } from "./replay/time-travel.ts";
+import type { Coverage, Progress, ReplayService, StateDiff } from "./replay/types.ts";
 
 const READ_PAGE = 50_000;
 
