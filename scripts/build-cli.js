@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Compiles the racelab CLI (src/cli/main.ts and everything it imports, the
 // generated Prisma client included) and the job pool's worker thread
-// (src/jobs/worker-thread.ts) into JavaScript in dist/cli/ with esbuild:
+// (src/jobs/worker-thread.ts) and the import's parse thread (src/ftrace/parse-thread.ts)
+// into JavaScript in dist/cli/ with esbuild:
 // one ES module per command and per shared part (code splitting), so that a
 // command loads only what it imports; npm packages stay imports of
 // node_modules. Run by npm install (postinstall), npm run build, and
@@ -11,7 +12,8 @@
 //   URL, so paths read relative to it (package.json, prisma/migrations, seeds,
 //   the .graphql files, the built IDE and page) resolve as they do from src/ —
 //   except in the modules of OWN_LOCATION, which look for the build's own
-//   files next to them (the job pool: dist/cli/worker-thread.js, no tsx).
+//   files next to them (the job pool: dist/cli/worker-thread.js; the import:
+//   dist/cli/parse-thread.js; no tsx).
 // - Every file is written under a temporary name and renamed, chunks before
 //   the entry and dist/cli/build.json last: processes starting during a build
 //   see the old build or the new one, never half of one. build.json lists the
@@ -31,7 +33,7 @@ const self = fileURLToPath(import.meta.url);
 const EXTRA_INPUTS = ["scripts/build-cli.js", "prisma/schema.prisma"];
 const PRUNE_AFTER_MS = 60 * 60 * 1000;
 /** Modules whose import.meta.url stays the compiled module's own. */
-const OWN_LOCATION = new Set(["src/jobs/runner.ts"]);
+const OWN_LOCATION = new Set(["src/jobs/runner.ts", "src/ftrace/threaded-pass.ts"]);
 
 /** `import.meta.url` of a source file, seen from a module in dist/cli. */
 const ownUrl = {
@@ -59,7 +61,7 @@ export async function buildCli() {
   execFileSync(process.execPath, [path.join(root, "scripts/generate-prisma.js")], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
   const result = await esbuild.build({
     absWorkingDir: root,
-    entryPoints: ["src/cli/main.ts", "src/jobs/worker-thread.ts"],
+    entryPoints: ["src/cli/main.ts", "src/jobs/worker-thread.ts", "src/ftrace/parse-thread.ts"],
     bundle: true,
     splitting: true,
     format: "esm",
@@ -77,7 +79,7 @@ export async function buildCli() {
   });
   fs.mkdirSync(outdir, { recursive: true });
   // Chunks first, the entries (which import them) after.
-  const entries = new Set(["main.js", "worker-thread.js"].map((f) => path.join(outdir, f)));
+  const entries = new Set(["main.js", "worker-thread.js", "parse-thread.js"].map((f) => path.join(outdir, f)));
   const files = [...result.outputFiles].sort((a, b) => entries.has(a.path) - entries.has(b.path) || (a.path.endsWith(".map") ? -1 : 1));
   for (const f of files) writeAtomically(f.path, f.contents);
   const inputs = [...Object.keys(result.metafile.inputs), ...EXTRA_INPUTS].sort();

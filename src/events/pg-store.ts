@@ -17,12 +17,13 @@ import { DomainError } from "../errors.ts";
 import { appendToStream, databaseError, inTransaction } from "../db/transaction.ts";
 import { bigintReplacer, decodeJson, encodeJson } from "../bigint-json.ts";
 import { EventValidationError } from "./catalog.ts";
-import { COPY_COLUMNS, EVENT_COLUMNS, copyLine, copyText, eventToRow, rowToEvent, type EventRow, type StoredRow } from "./codec.ts";
+import { COPY_COLUMNS, EVENT_COLUMNS, eventToRow, rowToEvent, type EventRow, type StoredRow } from "./codec.ts";
 import * as sql from "./pg-query.ts";
 import type { EventQuery, LaneKey, TraceOverview, WindowOptions } from "./query.ts";
-import { blockLines, SourceBlockBuilder, sourceLineProblem, type SourceBlock, type SourceLine } from "./source-lines.ts";
+import { blockLines, sourceLineProblem, type SourceLine } from "./source-lines.ts";
+import { BadImportEvent, ImportRowsEncoder, SOURCE_LINE_COLUMNS, type EncodedRows } from "./import-rows.ts";
 import { TextSpool } from "./spool.ts";
-import type { EventStore, ExpectedVersion, ImportBatch, ImportTransaction, NewTrace, SnapshotStore, TraceInfo, VerdictStore } from "./store.ts";
+import type { EncodedBatch, EventStore, ExpectedVersion, ImportBatch, ImportTransaction, NewTrace, SnapshotStore, TraceInfo, VerdictStore } from "./store.ts";
 import type { RaceEvent, StoredEvent } from "./types.ts";
 import { openDatabase, type Database, type OpenOptions } from "../db/connection.ts";
 import type { Trace as TraceRow } from "../generated/prisma/client.ts";
@@ -40,8 +41,6 @@ export const EMBEDDED_COPY_ROWS = 50_000;
 export function copyRowsPerStatement(db: Pick<Database, "kind">): number {
   return db.kind === "embedded" ? EMBEDDED_COPY_ROWS : Number.POSITIVE_INFINITY;
 }
-/** Bytes of COPY text collected before a write to the stream. */
-const COPY_WRITE_BYTES = 256 * 1024;
 /** Bytes of spooled source lines per COPY statement on the embedded database (which holds a COPY whole). */
 const EMBEDDED_SOURCE_COPY_BYTES = 8 << 20;
 /** Bytes of spooled source lines read and sent at a time (bounded memory: the import of a 1 GB log keeps under 300 MB). */
@@ -437,11 +436,11 @@ export class PgEventStore implements EventStore, SnapshotStore, VerdictStore {
 
   async importTrace(
     trace: NewTrace,
-    batches: AsyncIterable<readonly RaceEvent[] | ImportBatch> | Iterable<readonly RaceEvent[] | ImportBatch>,
+    batches: AsyncIterable<readonly RaceEvent[] | ImportBatch | EncodedBatch> | Iterable<readonly RaceEvent[] | ImportBatch | EncodedBatch>,
     beforeCommit?: (tx: ImportTransaction) => Promise<void>,
   ): Promise<TraceInfo> {
     validateNewTrace(trace);
-    const id = randomUUID();
+    const id = trace.id ?? randomUUID();
     await this.transaction(`importing trace "${trace.name}"`, async (client) => {
       await client.query(
         "INSERT INTO traces (id, name, source_file, source_hash, format, meta, course_id, owner_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -457,29 +456,36 @@ export class PgEventStore implements EventStore, SnapshotStore, VerdictStore {
         ],
       );
       const copy = new CopyWriter(client, id, copyRowsPerStatement(this.db));
+      // Batches of events are encoded here; an importer may hand rows it encoded already (the same encoder).
+      const encoder = new ImportRowsEncoder(id);
+      let lastSourceLine = 0;
       try {
         for await (const item of batches) {
+          const encoded = (item as EncodedBatch | null)?.encoded;
+          if (encoded) {
+            await copy.writeEncoded(encoded);
+            continue;
+          }
           const batch: unknown = Array.isArray(item) ? item : (item as ImportBatch | null)?.events;
-          if (!Array.isArray(batch)) throw new DomainError("BAD_USER_INPUT", `import batch ${copy.count}: expected an array of events`);
-          for (const event of batch as readonly RaceEvent[]) {
-            let row: EventRow;
-            try {
-              row = eventToRow(event);
-            } catch (err) {
-              const line = (event as RaceEvent | undefined)?.origin?.line;
-              const place = typeof line === "number" ? `${trace.source.file ?? "line"}${trace.source.file ? ":" : " "}${line}: ` : "";
-              throw badEvent(`${place}event ${copy.count + 1}`, ": ", err);
-            }
-            const writing = copy.write(row);
-            if (writing) await writing;
-          }
-          const lines = Array.isArray(item) ? undefined : (item as ImportBatch).sourceLines;
-          for (const l of lines ?? []) {
-            const problem = sourceLineProblem(l, copy.lastSourceLine);
+          if (!Array.isArray(batch)) throw new DomainError("BAD_USER_INPUT", `import batch ${encoder.seq}: expected an array of events`);
+          const lines = (Array.isArray(item) ? undefined : (item as ImportBatch).sourceLines) ?? [];
+          for (const l of lines) {
+            const problem = sourceLineProblem(l, lastSourceLine);
             if (problem) throw new DomainError("BAD_USER_INPUT", `${trace.source.file ?? "import"}: source line: ${problem}`);
-            copy.writeSourceLine(l);
+            lastSourceLine = l.line;
           }
+          try {
+            encoder.add(batch as readonly RaceEvent[], lines);
+          } catch (err) {
+            if (!(err instanceof BadImportEvent)) throw err;
+            const place = err.line !== null ? `${trace.source.file ?? "line"}${trace.source.file ? ":" : " "}${err.line}: ` : "";
+            throw badEvent(`${place}event ${err.seq}`, ": ", err.problem);
+          }
+          const rows = encoder.take();
+          if (rows) await copy.writeEncoded(rows);
         }
+        const rest = encoder.take(true);
+        if (rest) await copy.writeEncoded(rest);
         await copy.end();
       } catch (err) {
         copy.abandon();
@@ -629,20 +635,18 @@ async function insertRows(client: pg.PoolClient, traceId: string, firstSeq: numb
 }
 
 /**
- * Streams rows into `events` with COPY FROM STDIN (text format), rotating to
- * a new COPY statement every COPY_ROWS_PER_STATEMENT rows, all inside the
- * caller's transaction. Seqs are 1..count in the order rows are written.
+ * Streams encoded rows into `events` with COPY FROM STDIN (text format),
+ * rotating to a new COPY statement every `rowsPerStatement` rows (at a
+ * piece's end), all inside the caller's transaction. The source-line blocks
+ * go to a spool and are written after the events (`end`): ending the
+ * events' COPY for them (one connection, one COPY at a time) would stall the
+ * import, holding them would take memory.
  */
 class CopyWriter {
   count = 0;
-  /** The last source line written (they come ascending). */
-  lastSourceLine = 0;
-  private readonly blocks = new SourceBlockBuilder(copyText);
-  /** COPY lines of completed source-line blocks, written after the events (`end`). */
   private sources: TextSpool | null = null;
   private stream: ReturnType<typeof copyFrom> | null = null;
   private inStatement = 0;
-  private buffer = "";
   private failure: Error | null = null;
 
   constructor(
@@ -651,40 +655,26 @@ class CopyWriter {
     private readonly rowsPerStatement: number,
   ) {}
 
-  /** Adds a row; returns a promise only when it had to write out (no await per row otherwise). */
-  write(row: EventRow): Promise<void> | undefined {
+  /** Adds rows of `ImportRowsEncoder`: they must be this trace's and follow on from the rows written so far. */
+  async writeEncoded(rows: EncodedRows): Promise<void> {
     if (this.failure) throw this.failure;
-    this.count += 1;
-    this.buffer += copyLine(this.traceId, this.count, row);
-    this.inStatement += 1;
-    if (this.inStatement >= this.rowsPerStatement) return this.finishStatement();
-    if (this.buffer.length >= COPY_WRITE_BYTES) return this.flush();
-    return undefined;
-  }
-
-  /**
-   * Adds a source line (ascending). Its block goes to a spool, written after
-   * the events: ending the events' COPY for it (one connection, one COPY at
-   * a time) would stall the import, holding it would take memory.
-   */
-  writeSourceLine(l: SourceLine): void {
+    if (rows.traceId !== this.traceId || rows.firstSeq !== this.count + 1) {
+      throw new DomainError("INTERNAL", `encoded rows for ${rows.traceId} from seq ${rows.firstSeq}, expected ${this.traceId} from ${this.count + 1}`);
+    }
+    if (rows.sourceLines.length > 0) (this.sources ??= new TextSpool()).appendBytes(rows.sourceLines);
+    if (rows.count === 0) return;
+    this.count += rows.count;
+    this.inStatement += rows.count;
+    const stream = this.open();
+    if (!stream.write(rows.events)) await this.drained(stream);
     if (this.failure) throw this.failure;
-    this.lastSourceLine = l.line;
-    const block = this.blocks.add(l);
-    if (block) this.addBlock(block);
+    if (this.inStatement >= this.rowsPerStatement) await this.finishStatement();
   }
 
   /** Ends the events' COPY, then writes the source lines, all in the caller's transaction. */
   async end(): Promise<void> {
-    const rest = this.blocks.take();
-    if (rest) this.addBlock(rest);
     await this.finishStatement();
     await this.writeSources();
-  }
-
-  private addBlock(b: SourceBlock): void {
-    // The block's text comes escaped for COPY (SourceBlockBuilder with copyText).
-    (this.sources ??= new TextSpool()).append(`${this.traceId}\t${b.firstLine}\t${b.lastLine}\t${b.text}\n`);
   }
 
   /** The spooled source-line blocks: one COPY on a server, statements of a few MB on the embedded database. */
@@ -693,7 +683,7 @@ class CopyWriter {
     if (!spool) return;
     try {
       const copy = async (pieces: Iterable<string>) => {
-        const stream = this.client.query(copyFrom("COPY source_lines (trace_id, first_line, last_line, text) FROM STDIN"));
+        const stream = this.client.query(copyFrom(`COPY source_lines (${SOURCE_LINE_COLUMNS}) FROM STDIN`));
         await new Promise<void>((resolve, reject) => {
           stream.once("finish", resolve);
           stream.once("error", reject);
@@ -732,29 +722,21 @@ class CopyWriter {
     return this.stream;
   }
 
-  private async flush(): Promise<void> {
-    if (this.buffer === "") return;
-    const stream = this.open();
-    const chunk = this.buffer;
-    this.buffer = "";
-    if (!stream.write(chunk)) {
-      await new Promise<void>((resolve, reject) => {
-        const done = (err?: Error) => {
-          stream.off("drain", done);
-          stream.off("error", done);
-          if (err) reject(err);
-          else resolve();
-        };
-        stream.on("drain", done);
-        stream.on("error", done);
-      });
-    }
-    if (this.failure) throw this.failure;
+  private async drained(stream: ReturnType<typeof copyFrom>): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      const done = (err?: Error) => {
+        stream.off("drain", done);
+        stream.off("error", done);
+        if (err) reject(err);
+        else resolve();
+      };
+      stream.on("drain", done);
+      stream.on("error", done);
+    });
   }
 
   /** Ends the events' COPY statement, if one is open. */
   private async finishStatement(): Promise<void> {
-    await this.flush();
     const stream = this.stream;
     this.inStatement = 0;
     if (stream) {

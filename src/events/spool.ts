@@ -15,7 +15,7 @@ const FLUSH_BYTES = 1 << 20;
 
 export class TextSpool {
   private fd: number | null = null;
-  private pending: Buffer[] = [];
+  private pending: Uint8Array[] = [];
   private pendingBytes = 0;
   private written = 0;
 
@@ -27,7 +27,11 @@ export class TextSpool {
   append(text: string): void {
     // Encoded at once: the text may be made of slices of much larger strings (an import's read
     // chunks), which a string kept here would keep alive.
-    const b = Buffer.from(text);
+    this.appendBytes(Buffer.from(text));
+  }
+
+  /** UTF-8 text already encoded (kept: the caller gives it up). */
+  appendBytes(b: Uint8Array): void {
     this.pending.push(b);
     this.pendingBytes += b.length;
     if (this.pendingBytes >= FLUSH_BYTES) this.flush();

@@ -3,6 +3,7 @@
  * (`pg-store.ts`) implements it; the replay and the resolvers only see this.
  */
 import type { ExpectedVersion } from "../db/transaction.ts";
+import type { EncodedRows } from "./import-rows.ts";
 import type { EventQuery, LaneKey, TraceOverview, WindowOptions } from "./query.ts";
 import type { SourceLine } from "./source-lines.ts";
 import type { RaceEvent, StoredEvent } from "./types.ts";
@@ -38,6 +39,8 @@ export interface TraceOwner {
 export const NO_OWNER: TraceOwner = Object.freeze({ courseId: null, userId: null });
 
 export interface NewTrace {
+  /** The trace's id, when the caller chose it (an import encodes its rows before the trace exists); default a new one. */
+  readonly id?: string;
   readonly name: string;
   readonly source: TraceSource;
   readonly meta?: Record<string, unknown> | null;
@@ -61,6 +64,11 @@ export interface ImportTransaction {
 export interface ImportBatch {
   readonly events: readonly RaceEvent[];
   readonly sourceLines?: readonly SourceLine[];
+}
+
+/** Rows an importer encoded already (`ImportRowsEncoder`, for `NewTrace.id`, seqs following on). */
+export interface EncodedBatch {
+  readonly encoded: EncodedRows;
 }
 
 /** `expectedVersion`: the caller's view of the stream length; `"any"` skips the check. */
@@ -119,7 +127,7 @@ export interface EventStore {
    */
   importTrace(
     trace: NewTrace,
-    events: AsyncIterable<readonly RaceEvent[] | ImportBatch>,
+    events: AsyncIterable<readonly RaceEvent[] | ImportBatch | EncodedBatch>,
     beforeCommit?: (tx: ImportTransaction) => Promise<void>,
   ): Promise<TraceInfo>;
   close(): Promise<void>;

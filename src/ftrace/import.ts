@@ -1,10 +1,11 @@
 /**
  * `importFile(store, file, opts)`: a trace file (or `-` for stdin, plain or
  * gzip) into the event store, streaming, in one read of the content as a
- * rule: the lines go through the pure pipeline (`TraceImporter`) and the
- * events, in recorded order and in batches, into `store.importTrace` — one
- * transaction, so a malformed line (or a killed process) leaves nothing of
- * the trace stored. The database ingests while the next lines are parsed.
+ * rule: one pass (`parse-pass.ts`: the pure pipeline `TraceImporter`, and the
+ * rows encoded for COPY) feeds `store.importTrace` — one transaction, so a
+ * malformed line (or a killed process) leaves nothing of the trace stored.
+ * For a large file the pass runs in a worker thread: this thread only writes
+ * rows to the database while the next ones are parsed.
  *
  * The content's sha256 is computed on the way; before the store commits, a
  * trace with that hash means a re-import: the transaction is dropped and the
@@ -16,21 +17,19 @@
  * for one filesystem, DOMAIN.md §6.3) drops the transaction too, and the
  * content is imported again knowing it.
  */
+import { randomUUID } from "node:crypto";
 import path from "node:path";
 import type { Readable } from "node:stream";
-import { DomainError } from "../errors.ts";
-import type { SourceLine } from "../events/source-lines.ts";
-import type { EventStore, ImportBatch, TraceInfo, TraceOwner } from "../events/store.ts";
-import type { RaceEvent } from "../events/types.ts";
+import { DomainError, type ErrorCode } from "../errors.ts";
+import type { EncodedRows } from "../events/import-rows.ts";
+import type { EncodedBatch, EventStore, TraceInfo, TraceOwner } from "../events/store.ts";
 import type { FormatOption } from "./detect.ts";
-import { InvalidLineError, TraceImporter } from "./importer.ts";
 import { loadMapTable } from "./map-load.ts";
-import { FileOverflow } from "./overflow.ts";
 import type { MapTable } from "./map-table.ts";
+import { parsePass, type PassMessage, type PassOptions } from "./parse-pass.ts";
 import type { ImportReport } from "./report.ts";
-import { ContentScan, inflateLimitsFromEnv, openSource, prescan, readChunks, type InflateLimits, type ReadPosition, type Source } from "./source.ts";
-import { DEFAULT_MAX_LINE_BYTES, LineSplitter } from "./splitter.ts";
-import { excerpt } from "./text.ts";
+import { inflateLimitsFromEnv, openSource, prescan, type InflateLimits, type Source } from "./source.ts";
+import { threadedPass } from "./threaded-pass.ts";
 
 export interface ImportOptions {
   /** Trace name (default: the file's base name, `stdin` for `-`). A new name imports again even if the content is known. */
@@ -48,8 +47,8 @@ export interface ImportOptions {
   /** Progress callback, called every `progressEvery` lines and at the end. */
   readonly onProgress?: (p: ImportProgress) => void;
   readonly maxLineBytes?: number;
-  /** Events per batch handed to the store. */
-  readonly batchSize?: number;
+  /** Parse in a worker thread (default: when the content is THREAD_FROM_BYTES or more; never with `table`). */
+  readonly thread?: boolean;
   /** Events held in memory before waiting ones spill to a temporary file (default 100k). */
   readonly queueLimit?: number;
   /** How far a gzip may inflate (default: RACELAB_MAX_EXPANDED_BYTES / RACELAB_MAX_COMPRESSION_RATIO, else DEFAULT_INFLATE_LIMITS). */
@@ -79,12 +78,19 @@ export interface ImportResult {
   readonly report: ImportReport | null;
 }
 
-const BATCH = 1_000;
-const PROGRESS_EVERY = 65_536;
+/**
+ * Content (decompressed, as far as one can tell) from which the parse runs in
+ * a worker thread: below, a thread's start costs more than it saves.
+ */
+export const THREAD_FROM_BYTES = 16 << 20;
+/** What a gzip is taken to inflate to, for THREAD_FROM_BYTES. */
+const GZIP_RATIO = 8;
 
 export async function importFile(store: EventStore, file: string, opts: ImportOptions = {}): Promise<ImportResult> {
+  // Loaded here even when a worker thread parses (and loads it again): a bad mapping file is refused first.
   const table = opts.table ?? loadMapTable(opts.mapFiles ?? []);
   const src = await openSource(file, opts.stdin, opts.displayName, opts.inflate ?? inflateLimitsFromEnv(), opts.tmpRoot);
+  const threaded = opts.table === undefined && (opts.thread ?? src.size * (src.gzip ? GZIP_RATIO : 1) >= THREAD_FROM_BYTES);
   try {
     const name = opts.name ?? defaultName(src);
     let multipleFsids = false;
@@ -98,7 +104,7 @@ export async function importFile(store: EventStore, file: string, opts: ImportOp
     }
     for (;;) {
       try {
-        return await importPass(store, src, table, name, multipleFsids, opts);
+        return await importPass(store, src, threaded ? null : table, name, multipleFsids, opts);
       } catch (err) {
         if (err instanceof KnownContent) {
           const known = await store.getTrace(err.traceId);
@@ -149,136 +155,95 @@ class SecondFsid extends Error {
 async function importPass(
   store: EventStore,
   src: Source,
-  table: MapTable,
+  /** Null: parse in a worker thread (which loads the mapping table of `opts.mapFiles` itself). */
+  table: MapTable | null,
   name: string,
   multipleFsids: boolean,
   opts: ImportOptions,
 ): Promise<ImportResult> {
-  const overflow = new FileOverflow(opts.tmpRoot);
+  const passOptions: PassOptions = {
+    traceId: randomUUID(),
+    format: opts.format ?? "auto",
+    skipInvalid: opts.skipInvalid ?? false,
+    multipleFsids,
+    sourceLines: opts.sourceLines ?? true,
+    ...(opts.maxLineBytes !== undefined ? { maxLineBytes: opts.maxLineBytes } : {}),
+    ...(opts.queueLimit !== undefined ? { queueLimit: opts.queueLimit } : {}),
+    ...(opts.tmpRoot !== undefined ? { tmpRoot: opts.tmpRoot } : {}),
+  };
+  const pass = table === null ? threadedPass(src, opts.mapFiles ?? [], passOptions) : parsePass(src, table, passOptions);
+  // The report and the hash come with the last message; the store writes both (as they are then)
+  // when the events are in, before it commits.
+  const meta: { importer: string; report: ImportReport | null } = { importer: "ftrace", report: null };
+  const source: { file: string; hash: string | null; format: string } = { file: src.display, hash: null, format: "ftrace" };
   try {
-    const importer = new TraceImporter({
-      table,
-      format: opts.format ?? "auto",
-      skipInvalid: opts.skipInvalid ?? false,
-      multipleFsids,
-      overflow,
-      queueLimit: opts.queueLimit,
-      sourceLines: opts.sourceLines ?? true,
-    });
-    // The report is filled as the import goes, the hash once the content is read; the store
-    // writes both (as they are then) when the events are in, before it commits.
-    const meta: { importer: string; report: ImportReport | null } = { importer: "ftrace", report: null };
-    const source: { file: string; hash: string | null; format: string } = { file: src.display, hash: null, format: "ftrace" };
-    const scan = new ContentScan();
-    const batches = eventBatches(src, importer, scan, { ...opts, multipleFsids }, () => {
-      meta.report = importer.buildReport();
-      source.hash = scan.hash();
-    });
-    // Format is known once the first content line is read: the generator reads ahead to it.
-    const stream = await primed(batches);
-    source.format = importer.format ?? "ftrace";
-    const trace = await store.importTrace({ name, source, meta, ...(opts.owner ? { owner: opts.owner } : {}) }, stream, async (tx) => {
-      const known = await tx.traceWithHash(source.hash!);
-      if (known && isEarlier(known, opts)) throw new KnownContent(known.id);
-    });
-    return { trace, existing: false, report: meta.report ?? importer.buildReport() };
+    // The format is known once the first content line is read: the trace is created then.
+    await nextRows(pass, meta, source, opts.onProgress, src.size);
+    const trace = await store.importTrace(
+      { id: passOptions.traceId, name, source, meta, ...(opts.owner ? { owner: opts.owner } : {}) },
+      rowsOf(pass, meta, source, opts.onProgress, src.size),
+      async (tx) => {
+        const known = await tx.traceWithHash(source.hash!);
+        if (known && isEarlier(known, opts)) throw new KnownContent(known.id);
+      },
+    );
+    return { trace, existing: false, report: meta.report };
   } finally {
-    overflow.close();
+    await pass.return(undefined);
+  }
+}
+
+/**
+ * The pass's messages up to the next piece of rows (or the end): the format,
+ * progress and the final report are taken in on the way, a failure thrown as
+ * the error it stands for. Null at the end.
+ */
+async function nextRows(
+  pass: AsyncGenerator<PassMessage>,
+  meta: { report: ImportReport | null },
+  source: { hash: string | null; format: string },
+  onProgress: ImportOptions["onProgress"],
+  totalBytes: number,
+): Promise<EncodedRows | "format" | null> {
+  for (;;) {
+    const { value: m, done } = await pass.next();
+    if (done) return null;
+    switch (m.kind) {
+      case "format":
+        source.format = m.format;
+        return "format";
+      case "rows":
+        return m.rows;
+      case "progress":
+        onProgress?.({ bytes: m.bytes, totalBytes, lines: m.lines, events: m.events });
+        break;
+      case "done":
+        meta.report = m.report;
+        source.hash = m.hash;
+        break;
+      case "failed":
+        if (m.code === "SECOND_FSID") throw new SecondFsid();
+        throw new DomainError(m.code as ErrorCode, m.message);
+    }
+  }
+}
+
+/** The rows of the rest of the pass, for the store. */
+async function* rowsOf(
+  pass: AsyncGenerator<PassMessage>,
+  meta: { report: ImportReport | null },
+  source: { hash: string | null; format: string },
+  onProgress: ImportOptions["onProgress"],
+  totalBytes: number,
+): AsyncGenerator<EncodedBatch> {
+  for (;;) {
+    const rows = await nextRows(pass, meta, source, onProgress, totalBytes);
+    if (rows === null) return;
+    if (rows !== "format") yield { encoded: rows };
   }
 }
 
 function defaultName(src: Source): string {
   if (src.display === "stdin") return "stdin";
   return path.basename(src.display).replace(/\.gz$/, "");
-}
-
-/**
- * The events of a source in batches, in recorded order, with the text of
- * the lines that made them; every chunk goes through `scan` before its lines are parsed. Throws DomainError
- * INVALID_TRACE `file:line: what: text` on a malformed line, SecondFsid when
- * `scan` finds a second fsid while `multipleFsids` was not known. `onDone`
- * runs after the last batch (the store has not committed yet).
- */
-async function* eventBatches(
-  src: Source,
-  importer: TraceImporter,
-  scan: ContentScan,
-  opts: ImportOptions & { multipleFsids: boolean },
-  onDone: () => void,
-): AsyncGenerator<ImportBatch> {
-  const splitter = new LineSplitter(opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
-  const batchSize = opts.batchSize ?? BATCH;
-  const position: ReadPosition = { bytes: 0 };
-  let batch: RaceEvent[] = [];
-  let lines: SourceLine[] = [];
-  let events = 0;
-  let nextProgress = PROGRESS_EVERY;
-  const progress = () =>
-    opts.onProgress?.({ bytes: position.bytes, totalBytes: src.size, lines: splitter.lines, events: events + batch.length });
-  try {
-    const feed = (items: ReturnType<LineSplitter["push"]>) => {
-      for (const it of items) {
-        if (it.kind === "line") importer.push(it.text, it.line, it.last, it.nul);
-        else importer.pushOverlong(excerpt(it.prefix), it.line, it.bytes);
-      }
-      const ready = importer.take();
-      for (const e of ready) batch.push(e);
-      for (const l of importer.takeSourceLines()) lines.push(l);
-    };
-    let announced = false;
-    for await (const chunk of readChunks(src, position)) {
-      scan.push(chunk);
-      if (scan.multipleFsids && !opts.multipleFsids) throw new SecondFsid();
-      feed(splitter.push(chunk));
-      // The first (empty) batch says the format is known: the caller creates the trace then.
-      if (!announced && importer.format !== null) {
-        announced = true;
-        yield { events: [] };
-      }
-      if (batch.length >= batchSize) {
-        events += batch.length;
-        const out = { events: batch, sourceLines: lines };
-        batch = [];
-        lines = [];
-        yield out;
-      }
-      if (splitter.lines >= nextProgress) {
-        nextProgress = splitter.lines + PROGRESS_EVERY;
-        progress();
-      }
-    }
-    feed(splitter.end());
-    importer.finish();
-    for (const e of importer.take()) batch.push(e);
-    for (const l of importer.takeSourceLines()) lines.push(l);
-    if (importer.format === null) throw new DomainError("INVALID_TRACE", `${src.display}: empty file (no trace lines)`);
-    if (!announced) yield { events: [] };
-  } catch (err) {
-    if (err instanceof InvalidLineError) {
-      throw new DomainError("INVALID_TRACE", `${src.display}:${err.line}: ${err.problem}: ${excerpt(err.text)}`, { cause: err });
-    }
-    throw err;
-  }
-  events += batch.length;
-  const last = { events: batch, sourceLines: lines };
-  batch = [];
-  lines = [];
-  if (last.events.length > 0 || last.sourceLines.length > 0) yield last;
-  progress();
-  onDone();
-}
-
-/**
- * Runs the generator to its first yield (the format is then known) and
- * returns an iterable that replays that first batch, then the rest.
- */
-async function primed(gen: AsyncGenerator<ImportBatch>): Promise<AsyncIterable<ImportBatch>> {
-  const first = await gen.next();
-  return {
-    async *[Symbol.asyncIterator]() {
-      if (first.done) return;
-      yield first.value;
-      yield* gen;
-    },
-  };
 }

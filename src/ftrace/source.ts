@@ -47,7 +47,8 @@ export function inflateLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): Infl
   };
 }
 
-export interface Source {
+/** The content as a file: what reading it needs (it may be handed to a worker thread). */
+export interface SourceFile {
   /** The name used in messages: the path as given, or `stdin`. */
   readonly display: string;
   /** A readable file with the content (stdin: a temporary copy). */
@@ -56,6 +57,9 @@ export interface Source {
   /** Size of the file as stored (compressed size for gzip). */
   readonly size: number;
   readonly inflate: InflateLimits;
+}
+
+export interface Source extends SourceFile {
   close(): Promise<void>;
 }
 
@@ -144,7 +148,7 @@ export interface ReadPosition {
  * INVALID_TRACE error; one that inflates past `src.inflate` is refused
  * (PAYLOAD_TOO_LARGE, naming the limit) as soon as it does.
  */
-export async function* readChunks(src: Source, position?: ReadPosition): AsyncGenerator<Buffer> {
+export async function* readChunks(src: SourceFile, position?: ReadPosition): AsyncGenerator<Buffer> {
   const file = createReadStream(src.path, { highWaterMark: READ_CHUNK });
   if (!src.gzip) {
     for await (const chunk of file as AsyncIterable<Buffer>) {

@@ -33,13 +33,22 @@ const CLONE_SUFFIX = /(?:\.(?:isra|constprop|part|lto_priv|llvm)\.\d+|\.cold(?:\
  */
 export function parseTimestampNs(text: string): bigint | null {
   const dot = text.indexOf(".");
-  if (dot < 0) return /^\d+$/.test(text) ? BigInt(text) : null;
-  const secs = text.slice(0, dot);
-  const frac = text.slice(dot + 1);
-  if (secs.length === 0 || frac.length === 0 || frac.length > 9) return null;
-  if (!/^\d+$/.test(secs) || !/^\d+$/.test(frac)) return null;
+  if (dot < 0) return text.length > 0 && allDigits(text, 0, text.length) ? BigInt(text) : null;
+  const fracLength = text.length - dot - 1;
+  if (dot === 0 || fracLength === 0 || fracLength > 9) return null;
+  if (!allDigits(text, 0, dot) || !allDigits(text, dot + 1, text.length)) return null;
   // Pad the fraction to nine digits (µs → ns) and read both parts as one integer.
-  return BigInt(secs + frac.padEnd(9, "0"));
+  return BigInt(text.slice(0, dot) + text.slice(dot + 1) + ZEROS[9 - fracLength]);
+}
+
+const ZEROS = ["", "0", "00", "000", "0000", "00000", "000000", "0000000", "00000000", "000000000"];
+
+function allDigits(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
 }
 
 /** `text` shortened for an error message. */

@@ -103,6 +103,43 @@ describe("real logs", () => {
   );
 });
 
+describe("in a worker thread (a large file's parse)", () => {
+  test.each(["balance-events.trace", "balance-function_graph.trace"])(
+    "%s: the same events, source lines and report as parsed in this thread",
+    async (name) => {
+      const file = path.join(SHARED_TRACES, name);
+      const r = await importFile(t.store, file, { thread: true, name: `threaded-${name}` });
+      const byType: Record<string, number> = {};
+      const stored = await t.store.read(r.trace.id);
+      for (const e of stored) byType[e.type] = (byType[e.type] ?? 0) + 1;
+      expect(byType).toEqual(TYPES_IN_LOG[name]);
+      const expected = parse(readFileSync(file, "utf8"));
+      expect(stored).toEqual(expected.events.map((e, i) => ({ ...e, seq: i + 1 })));
+      expect(r.report).toEqual(expected.report);
+      // Each event's line reads back with its text, as the file has it.
+      const lines = readFileSync(file, "utf8").split("\n");
+      const some = [stored[0]!, stored[Math.floor(stored.length / 2)]!, stored.at(-1)!];
+      const source = await t.store.sourceLines(r.trace.id, some.map((e) => ({ seq: e.seq, line: e.origin.line })));
+      for (const e of some) expect(source.get(e.seq)?.text).toBe(lines[e.origin.line! - 1]);
+    },
+  );
+
+  test("a malformed line in the middle: the thread's message names file:line, nothing is stored", async () => {
+    const body = Array.from({ length: 2000 }, (_, i) => good(i + 1)).join("");
+    const file = write("threaded-bad.trace", FLAT_HEAD + body + "garbage here\n" + body);
+    await failsCleanly(file, /threaded-bad\.trace:2003: not an ftrace line .*: garbage here$/, { thread: true, table: undefined });
+  });
+
+  test("a second fsid found late in the thread: imported again knowing it (events whose fsid stays unknown unbound)", async () => {
+    const fsidA = "078ba8f7-3bd8-40f9-96af-23eafed4907a";
+    const fsidB = "0f0f0f0f-3bd8-40f9-96af-23eafed4907a";
+    const tail = (fsid: string) => `  dd-5  [000] ....  1.2: btrfs_reserve_extent: ${fsid}: block_group=8192 start=8192 len=1\n`;
+    const text = FLAT_HEAD + "  btrfs-9  [000] ....  1.0: x: bgr: args bytenr=4096\n  btrfs-9  [000] ....  1.1: btrfs_relocate_chunk <-btrfs_balance\n" + tail(fsidA) + tail(fsidB);
+    const two = await importFile(t.store, write("threaded-two-fs.trace", text), { thread: true });
+    expect((await t.store.read(two.trace.id)).map((e) => (e.data as { bytenr: bigint | null }).bytenr)).toEqual([null, 8192n, 8192n]);
+  });
+});
+
 describe("memory limit", () => {
   test("with a tiny in-memory queue, waiting events spill to a temporary file; the stored trace is the same", async () => {
     const file = path.join(SHARED_TRACES, "balance-function.trace");

@@ -23,9 +23,20 @@ export function nopPrefix(comm: string, pid: number, cpu: number, ns: bigint, fl
  * about 78% extent reservations (bg_alloc), 6% commits (commit_done), 12%
  * tracepoints that map to nothing, and every ~1000 lines a balance step (a
  * new chunk and its block group; an old one relocated and removed) or a
- * cleaner skip — creation, relocation and deletion chains.
+ * cleaner skip — creation, relocation and deletion chains. `noise` (0–1): the
+ * share of extra lines of tracepoints that map to nothing, as a real log of
+ * the whole btrfs event group holds (0.43 makes about half the lines noise).
  */
-export function* tracepointLog(lines: number, seed = 2): Generator<string> {
+/** Tracepoint lines (after the prefix) that map to nothing, as 6.1 prints them. */
+const UNMAPPED_TRACEPOINTS = [
+  `btrfs_space_reservation: ${FSID}: delalloc: 257 release 655360`,
+  `btrfs_reserved_extent_alloc: ${FSID}: root=2(EXTENT_TREE) start=31113216 len=16384`,
+  `btrfs_cow_block: ${FSID}: root=5(FS_TREE) refs=2 orig_buf=30425088 (orig_level=0) cow_buf=30441472 (cow_level=0)`,
+  `btrfs_tree_read_lock: ${FSID}: block=30425088 gen=7 owner=5 is_log_tree=0 start_ns=1373580000 end_ns=1373580100 diff_ns=100`,
+  `btrfs_find_free_extent: ${FSID}: root=2(EXTENT_TREE) len=16384 empty_size=0 flags=4(METADATA)`,
+];
+
+export function* tracepointLog(lines: number, seed = 2, noise = 0): Generator<string> {
   const r = rng(seed);
   yield "# tracer: nop";
   yield "#";
@@ -50,6 +61,12 @@ export function* tracepointLog(lines: number, seed = 2): Generator<string> {
   let n = 12;
   while (n < lines) {
     ns += BigInt(1000 + Math.floor(r() * 20_000));
+    if (noise > 0 && r() < noise) {
+      const cpu = r() < 0.5 ? 0 : 1;
+      yield `${nopPrefix("kworker/u4:2", 31, cpu, ns, "...1.")}${UNMAPPED_TRACEPOINTS[Math.floor(r() * UNMAPPED_TRACEPOINTS.length)]}`;
+      n++;
+      continue;
+    }
     const x = r();
     if (x < 0.001 && n + 4 <= lines) {
       // a balance step: a new chunk and its block group, then an old one relocated away

@@ -1,0 +1,59 @@
+/**
+ * `parsePass` in a worker thread (`parse-thread.ts`): the same messages, so
+ * that the importing thread only writes the rows to the database while the
+ * next ones are parsed on another core. Stopping early (a `return` from the
+ * consumer, an error) stops the thread.
+ */
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import type { PassMessage, PassOptions } from "./parse-pass.ts";
+import type { ParseThreadData } from "./parse-thread.ts";
+import type { SourceFile } from "./source.ts";
+
+/** The compiled thread next to this module (dist/cli), or in a source checkout the shim that loads the TypeScript through tsx. */
+function threadFile(): string {
+  const here = import.meta.url;
+  return fileURLToPath(new URL(here.endsWith(".ts") ? "./parse-thread.mjs" : "./parse-thread.js", here));
+}
+
+export async function* threadedPass(src: SourceFile, mapFiles: readonly string[], opts: PassOptions): AsyncGenerator<PassMessage> {
+  const data: ParseThreadData = { src: { display: src.display, path: src.path, gzip: src.gzip, size: src.size, inflate: src.inflate }, mapFiles, opts };
+  const worker = new Worker(threadFile(), { workerData: data });
+  const queue: PassMessage[] = [];
+  let ended = false;
+  let failure: Error | null = null;
+  let wake: (() => void) | null = null;
+  const notify = () => {
+    wake?.();
+    wake = null;
+  };
+  worker.on("message", (m: PassMessage) => {
+    queue.push(m);
+    notify();
+  });
+  worker.on("error", (err) => {
+    failure = err;
+    notify();
+  });
+  worker.on("exit", (code) => {
+    ended = true;
+    if (code !== 0) failure ??= new Error(`the import's parse thread stopped (exit code ${code})`);
+    notify();
+  });
+  try {
+    for (;;) {
+      const m = queue.shift();
+      if (m) {
+        yield m;
+        if (m.kind === "rows") worker.postMessage("taken");
+        if (m.kind === "done" || m.kind === "failed") return;
+        continue;
+      }
+      if (failure) throw failure;
+      if (ended) throw new Error("the import's parse thread ended without a result");
+      await new Promise<void>((resolve) => (wake = resolve));
+    }
+  } finally {
+    if (!ended) await worker.terminate();
+  }
+}
