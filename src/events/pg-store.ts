@@ -87,6 +87,32 @@ function badEvent(where: string, joiner: "." | ": ", err: unknown): DomainError 
   throw err;
 }
 
+/** The trace's row (a fork's: its version and the base whose prefix it shares). */
+async function insertTrace(
+  client: pg.PoolClient,
+  id: string,
+  trace: NewTrace,
+  fork: { readonly version: number; readonly baseId: string | null; readonly baseSeq: number | null } = { version: 0, baseId: null, baseSeq: null },
+): Promise<void> {
+  await client.query(
+    `INSERT INTO traces (id, name, source_file, source_hash, format, meta, version, base_id, base_seq, course_id, owner_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+    [
+      id,
+      trace.name,
+      trace.source.file,
+      trace.source.hash,
+      trace.source.format,
+      trace.meta == null ? null : JSON.stringify(trace.meta, bigintReplacer),
+      fork.version,
+      fork.baseId,
+      fork.baseSeq,
+      trace.owner?.courseId ?? null,
+      trace.owner?.userId ?? null,
+    ],
+  );
+}
+
 function validateNewTrace(t: NewTrace): void {
   if (typeof t?.name !== "string" || t.name.trim() === "") throw new DomainError("BAD_USER_INPUT", "trace.name: must be a non-empty string");
   checkName("trace.name", t.name, 1000);
@@ -246,23 +272,7 @@ export class PgEventStore implements EventStore, SnapshotStore, VerdictStore {
         if (up[0]?.base_id == null || atSeq > up[0].base_seq!) break;
         base = up[0].base_id;
       }
-      await client.query(
-        `INSERT INTO traces (id, name, source_file, source_hash, format, meta, version, base_id, base_seq, course_id, owner_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-        [
-          id,
-          trace.name,
-          trace.source.file,
-          trace.source.hash,
-          trace.source.format,
-          trace.meta == null ? null : JSON.stringify(trace.meta, bigintReplacer),
-          atSeq,
-          base,
-          base ? atSeq : null,
-          trace.owner?.courseId ?? null,
-          trace.owner?.userId ?? null,
-        ],
-      );
+      await insertTrace(client, id, trace, { version: atSeq, baseId: base, baseSeq: base ? atSeq : null });
     });
     const info = await this.getTrace(id);
     if (!info) throw new DomainError("INTERNAL", `fork ${id} vanished`);
@@ -442,19 +452,7 @@ export class PgEventStore implements EventStore, SnapshotStore, VerdictStore {
     validateNewTrace(trace);
     const id = trace.id ?? randomUUID();
     await this.transaction(`importing trace "${trace.name}"`, async (client) => {
-      await client.query(
-        "INSERT INTO traces (id, name, source_file, source_hash, format, meta, course_id, owner_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        [
-          id,
-          trace.name,
-          trace.source.file,
-          trace.source.hash,
-          trace.source.format,
-          trace.meta == null ? null : JSON.stringify(trace.meta, bigintReplacer),
-          trace.owner?.courseId ?? null,
-          trace.owner?.userId ?? null,
-        ],
-      );
+      await insertTrace(client, id, trace);
       const copy = new CopyWriter(client, id, copyRowsPerStatement(this.db));
       // Batches of events are encoded here; an importer may hand rows it encoded already (the same encoder).
       const encoder = new ImportRowsEncoder(id);
