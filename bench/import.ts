@@ -1,51 +1,39 @@
 /**
- * Import benchmark (issue 4 §Bench). Generates two logs:
+ * Import benchmark (issue 12 item 4): `racelab import` as a user runs it —
+ * the compiled CLI in a process of its own, start-up included — against a
+ * raw COPY of the very rows it stored into an identical table (`LIKE events
+ * INCLUDING ALL`: same keys and index), also in a process of its own, start-up
+ * included (node + pg + pg-copy-streams streaming the rows' COPY text). Target ≥ 0.8.
  *
- * - sparse: a function_graph log (default 1M lines) where most lines —
- *   functions and tracepoints — map to nothing, as in real graph traces; it
- *   measures the text rate (target ≥ 40 MB/s);
- * - dense: a `nop`-tracer log of the btrfs tracepoints the mapping table maps
- *   (kernel 6.1 format; default 1M lines, 88% of them events); it measures
- *   stored events against a raw COPY (target ≥ 0.8×).
+ * Two logs of the same workload (--lines, default 1M lines, about half of them
+ * events, half noise: tracepoints that map to nothing):
+ *   - nop: the btrfs tracepoints as the `nop` tracer prints them (kernel 6.1);
+ *   - function_graph: the same lines as `function_graph` prints them — each
+ *     tracepoint a `/* … *\/` comment under its CPU, context-switch blocks when a
+ *     CPU's task changes, half of the noise as traced leaf functions.
+ * The raw COPY runs before and after each import (a machine getting busier
+ * or quieter shows in the two). Then a 1 GB sparse function_graph log
+ * (--big-lines, default 12M; 0 skips it) is imported by the CLI: its peak
+ * RSS, threads included, read from /proc (target < 300 MB).
  *
- * Then, in one run:
+ *   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/racelab_bench npx tsx bench/import.ts [--lines N] [--big-lines N] [--keep]
+ *   npx tsx bench/import.ts --out FILE [--lines N] [--shape nop|graph|sparse]   (only write a generated log)
  *
- *   1. parse only (splitter → tokenizer → binder, no database), both logs;
- *   2. `importFile` of the sparse log end to end (MB/s, lines/s);
- *   3. on the dense log: a raw COPY of as many rows as it has events, the
- *      `importFile` end to end (one read: hash, parse, COPY in one
- *      transaction; the text of the lines that made events stored too), the
- *      same without those source lines (what storing them costs), the
- *      store's part alone (the parsed events through `importTrace`:
- *      validation + COPY), a raw COPY again; ratios to the two raw COPYs'
- *      rate (one before, one after: a machine getting busier shows);
- *   4. the import of a 1 GB log (12M sparse lines; --big-lines N, 0 to skip)
- *      in a child process whose heap is capped at 128 MB: peak RSS (target < 300 MB).
- *
- * "node CPU" is this process's CPU time in each part: on a machine with a
- * spare core it overlaps the database server's work; the embedded database
- * (PGlite) runs inside this process, so there everything adds up.
- *
- *   npx tsx bench/import.ts [--lines N] [--dense-lines N] [--big-lines N] [--keep]
- *   npx tsx bench/import.ts --out FILE [--lines N] [--dense]   (only write a generated log)
- *   DATABASE_URL=postgres://… npx tsx bench/import.ts   (else the embedded database)
+ * Server PostgreSQL only (the embedded one lives inside the importing process, so
+ * there is no separate COPY to compare with). It imports into the database of
+ * DATABASE_URL and deletes what it imported (unless --keep).
  */
-import { spawnSync } from "node:child_process";
-import { randomUUID } from "node:crypto";
-import { createReadStream, mkdtempSync, rmSync, statSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { from as copyFrom } from "pg-copy-streams";
-import { COPY_COLUMNS, copyLine, eventToRow, type EventRow } from "../src/events/codec.ts";
-import { copyRowsPerStatement, openStore, type PgEventStore } from "../src/events/pg-store.ts";
-import type { RaceEvent } from "../src/events/types.ts";
-import { importFile } from "../src/ftrace/import.ts";
-import { TraceImporter } from "../src/ftrace/importer.ts";
-import { loadMapTable } from "../src/ftrace/map-load.ts";
-import { LineSplitter } from "../src/ftrace/splitter.ts";
+import pg from "pg";
+import { to as copyTo } from "pg-copy-streams";
+import { pipeline } from "node:stream/promises";
+import { COPY_COLUMNS } from "../src/events/codec.ts";
 import { FSID, tracepointLog, writeLog } from "../test/helpers/logs.ts";
 import { rng } from "../test/helpers/random.ts";
 
@@ -54,14 +42,15 @@ const { values } = parseArgs({
     lines: { type: "string", default: "1000000" },
     keep: { type: "boolean", default: false },
     out: { type: "string" },
-    "import-big": { type: "string" },
+    shape: { type: "string", default: "nop" },
     "big-lines": { type: "string", default: "12000000" },
-    "dense-lines": { type: "string", default: "1000000" },
-    dense: { type: "boolean", default: false },
   },
 });
 const LINES = Number(values.lines);
-const DENSE_LINES = Number(values["dense-lines"]);
+/** The share of extra noise lines that makes about half of a tracepoint log's lines noise. */
+const HALF_NOISE = 0.43;
+const root = fileURLToPath(new URL("../", import.meta.url));
+const racelab = path.join(root, "bin/racelab.js");
 
 // --- a deterministic log generator ------------------------------------------------------
 
@@ -152,263 +141,175 @@ function* graphLog(lines: number, seed = 1): Generator<string> {
   }
 }
 
+
+/**
+ * The nop log's lines as function_graph prints them (no TASK/PID column):
+ * a context-switch block when a CPU's task changes, each tracepoint a comment
+ * under its CPU; a third of the noise tracepoints printed as leaf calls of
+ * functions the mapping table does not know.
+ */
+function* graphOfNop(nop: Iterable<string>): Generator<string> {
+  yield "# tracer: function_graph";
+  yield "#";
+  yield "# CPU  DURATION                  FUNCTION CALLS";
+  yield "# |     |   |                     |   |   |   |";
+  const current = new Map<string, string>();
+  const r = rng(11);
+  for (const line of nop) {
+    if (line.startsWith("#")) continue;
+    // `            comm-pid     [cpu] flags  secs.usecs: name: body`
+    const m = /^\s*(.*?)-(\d+)\s+\[(\d+)\]\s+\S+\s+\S+ (.*)$/.exec(line);
+    if (!m) throw new Error(`not a nop line: ${line}`);
+    const [, comm, pid, cpuText, body] = m;
+    const cpu = String(Number(cpuText));
+    const task = `${comm}-${pid}`;
+    const was = current.get(cpu);
+    if (was !== task) {
+      if (was !== undefined) {
+        yield " ------------------------------------------";
+        yield ` ${cpu})  ${was.padStart(10)}   =>  ${task.padEnd(10)}`;
+        yield " ------------------------------------------";
+        yield "";
+      }
+      current.set(cpu, task);
+    }
+    const noise = /^btrfs_(?:space_reservation|reserved_extent_alloc|cow_block|tree_read_lock|find_free_extent):/.test(body!);
+    if (noise && r() < 1 / 3) yield ` ${cpu})   0.${String(100 + Math.floor(r() * 800))} us    |  ${UNMAPPED[Math.floor(r() * UNMAPPED.length)]} [btrfs]();`;
+    else yield ` ${cpu})               |  /* ${body} */`;
+  }
+}
+
 // --- measurements ---------------------------------------------------------------------------
 
-const table = loadMapTable();
-const mb = (bytes: number) => bytes / 1e6;
-const peakRssMb = () => process.resourceUsage().maxRSS / 1024;
 const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
-const cpuSecs = (since: NodeJS.CpuUsage) => {
-  const u = process.cpuUsage(since);
-  return (u.user + u.system) / 1e6;
-};
-
-interface ParseResult {
-  bytes: number;
-  lines: number;
-  events: number;
-  secs: number;
-  /** CPU seconds (user + system) of this process: less sensitive than wall time to a busy machine. */
-  cpuSecs: number;
-  kept: RaceEvent[];
-}
-
-/** Splitter → tokenizer → binder over `chunks`, no database; keeps the first `keep` events made. */
-async function parseOnly(chunks: AsyncIterable<Buffer> | Iterable<Buffer>, keep = 0): Promise<ParseResult> {
-  const t0 = performance.now();
-  const c0 = process.cpuUsage();
-  const splitter = new LineSplitter();
-  const imp = new TraceImporter({ table });
-  let events = 0;
-  const kept: RaceEvent[] = [];
-  const take = () => {
-    const out = imp.take();
-    events += out.length;
-    for (let i = 0; i < out.length && kept.length < keep; i++) kept.push(out[i]!);
-  };
-  for await (const chunk of chunks) {
-    for (const it of splitter.push(chunk)) if (it.kind === "line") imp.push(it.text, it.line, it.last, it.nul);
-    take();
-  }
-  for (const it of splitter.end()) if (it.kind === "line") imp.push(it.text, it.line, it.last, it.nul);
-  imp.finish();
-  take();
-  return { bytes: splitter.bytes, lines: splitter.lines, events, secs: (performance.now() - t0) / 1000, cpuSecs: cpuSecs(c0), kept };
-}
-
-function* generatedChunks(log: Iterable<string>): Generator<Buffer> {
-  let buf = "";
-  for (const l of log) {
-    buf += l + "\n";
-    if (buf.length >= 256 * 1024) {
-      yield Buffer.from(buf);
-      buf = "";
-    }
-  }
-  if (buf) yield Buffer.from(buf);
-}
-
-function* inBatches<T>(items: readonly T[], size: number): Generator<T[]> {
-  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
-}
-
-interface Timed {
-  secs: number;
-  cpuSecs: number;
-}
-
-async function timed<T>(fn: () => Promise<T>): Promise<T & Timed> {
-  const t0 = performance.now();
-  const c0 = process.cpuUsage();
-  const r = await fn();
-  return { ...r, secs: (performance.now() - t0) / 1000, cpuSecs: cpuSecs(c0) };
-}
-
-/**
- * `rows` rows made from the sample (cycled) COPYed into a new trace in one
- * transaction, cut into statements as the store cuts them: no parsing, no
- * validation, only the COPY text of ready-made rows and the server's work.
- */
-async function rawCopy(store: PgEventStore, sample: readonly EventRow[], rows: number): Promise<{ id: string }> {
-  const id = randomUUID();
-  const perStatement = copyRowsPerStatement(store.db);
-  const client = await store.db.pool.connect();
-  try {
-    await client.query("BEGIN");
-    await client.query("INSERT INTO traces (id, name, format) VALUES ($1, $2, 'bench')", [id, `raw-copy-${id}`]);
-    for (let first = 1; first <= rows; first += perStatement) {
-      const last = Math.min(rows, first + perStatement - 1);
-      const stream = client.query(copyFrom(`COPY events (${COPY_COLUMNS}) FROM STDIN`));
-      let buf = "";
-      for (let seq = first; seq <= last; seq++) {
-        buf += copyLine(id, seq, sample[(seq - 1) % sample.length]!);
-        if (buf.length >= 256 * 1024) {
-          if (!stream.write(buf)) await once(stream, "drain");
-          buf = "";
-        }
-      }
-      stream.end(buf);
-      await once(stream, "finish");
-    }
-    await client.query("COMMIT");
-    return { id };
-  } finally {
-    client.release();
-  }
-}
-
-/**
- * Child-process mode (run with a capped heap): writes a log of `lines`
- * generated lines, imports it end to end, prints JSON with peak RSS.
- */
-async function importBig(lines: number): Promise<void> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "racelab-bench-big-"));
-  const file = path.join(dir, "big.trace");
-  try {
-    await writeLog(file, graphLog(lines, 5));
-    const size = statSync(file).size;
-    const store = await openStore();
-    try {
-      const t0 = performance.now();
-      const r = await importFile(store, file, { table, name: `bench-big-${Date.now()}` });
-      const secs = (performance.now() - t0) / 1000;
-      if (!values.keep) await store.deleteTrace(r.trace.id);
-      process.stdout.write(`${JSON.stringify({ lines, bytes: size, secs, events: r.trace.version, peakRssMb: peakRssMb() })}\n`);
-    } finally {
-      await store.close();
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 const loadAverage = () =>
   os
     .loadavg()
     .map((l) => l.toFixed(2))
     .join(" ");
-const rate = (n: number, t: Timed) => `${fmt(n / t.secs)}/s (${t.secs.toFixed(2)} s, node CPU ${t.cpuSecs.toFixed(2)} s)`;
+
+interface Run {
+  secs: number;
+  stdout: string;
+  /** Peak RSS (VmHWM, all threads) in MB, read from /proc while it ran; null off Linux. */
+  peakRssMb: number | null;
+}
+
+/** Runs a process to its end: wall time from spawn to exit, its output, its peak RSS. */
+async function run(cmd: string, args: string[]): Promise<Run> {
+  const t0 = performance.now();
+  // In the repository: the raw COPY's script resolves pg from its node_modules.
+  const child = spawn(cmd, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => (stdout += d));
+  child.stderr.on("data", (d: Buffer) => (stderr += d));
+  let peak: number | null = null;
+  const poll = setInterval(() => {
+    try {
+      const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"));
+      if (hwm) peak = Math.max(peak ?? 0, Number(hwm[1]) / 1024);
+    } catch {
+      // gone, or not Linux
+    }
+  }, 25);
+  const [code] = (await once(child, "exit")) as [number | null];
+  const secs = (performance.now() - t0) / 1000;
+  clearInterval(poll);
+  if (code !== 0) throw new Error(`${path.basename(cmd)} ${args.join(" ")} failed (${code}): ${stderr.trim()}`);
+  return { secs, stdout, peakRssMb: peak };
+}
+
+/** The script of the raw COPY process: the rows' COPY text from a file into a table, in one transaction. */
+const RAW_COPY = `
+import fs from "node:fs";
+import pg from "pg";
+import { from } from "pg-copy-streams";
+import { pipeline } from "node:stream/promises";
+const [url, file, table, columns] = process.argv.slice(1);
+const c = new pg.Client({ connectionString: url });
+await c.connect();
+await c.query("BEGIN");
+await pipeline(fs.createReadStream(file, { highWaterMark: 256 * 1024 }), c.query(from(\`COPY \${table} (\${columns}) FROM STDIN\`)));
+await c.query("COMMIT");
+await c.end();
+`;
 
 async function main(): Promise<void> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "racelab-bench-"));
-  const sparseFile = path.join(dir, "graph.trace");
-  const denseFile = path.join(dir, "tracepoints.trace");
+  const url = process.env.DATABASE_URL;
+  if (!url) {
+    console.error("bench/import.ts: set DATABASE_URL to a PostgreSQL server (the raw COPY it compares with runs in a process of its own)");
+    process.exit(2);
+  }
+  const dir = mkdtempSync(path.join(os.tmpdir(), "racelab-bench-import-"));
+  const db = new pg.Client({ connectionString: url });
+  await db.connect();
+  const imported: string[] = [];
   try {
-    const t0 = performance.now();
-    await writeLog(sparseFile, graphLog(LINES));
-    await writeLog(denseFile, tracepointLog(DENSE_LINES));
-    const sparseSize = statSync(sparseFile).size;
-    const denseSize = statSync(denseFile).size;
-    console.log(
-      `generated in ${((performance.now() - t0) / 1000).toFixed(1)} s: sparse function_graph log ${fmt(LINES)} lines, ${mb(sparseSize).toFixed(1)} MB; ` +
-        `dense nop tracepoint log ${fmt(DENSE_LINES)} lines, ${mb(denseSize).toFixed(1)} MB`,
-    );
+    await run(process.execPath, [racelab, "db", "migrate"]); // and builds the CLI if its sources changed
+    const nopFile = path.join(dir, "nop.trace");
+    const graphFile = path.join(dir, "function_graph.trace");
+    await writeLog(nopFile, tracepointLog(LINES, 2, HALF_NOISE));
+    await writeLog(graphFile, graphOfNop(tracepointLog(LINES, 2, HALF_NOISE)));
     console.log(`load average: ${loadAverage()} (${os.cpus().length} CPUs)`);
 
-    // Parse only (after a warm-up on other generated lines of both kinds).
-    await parseOnly(generatedChunks(graphLog(200_000, 3)));
-    await parseOnly(generatedChunks(tracepointLog(100_000, 4)));
-    const ps = await parseOnly(createReadStream(sparseFile, { highWaterMark: 256 * 1024 }));
-    console.log(
-      `sparse parse only:   ${(mb(ps.bytes) / ps.secs).toFixed(1)} MB/s, ${fmt(ps.lines / ps.secs)} lines/s; ${fmt(ps.events)} events (${((100 * ps.events) / ps.lines).toFixed(1)}% of lines) in ${ps.secs.toFixed(2)} s; ${(mb(ps.bytes) / ps.cpuSecs).toFixed(1)} MB per CPU-second (target ≥ 40 MB/s)`,
-    );
-    const pd = await parseOnly(createReadStream(denseFile, { highWaterMark: 256 * 1024 }), 1000);
-    const events = pd.events;
-    console.log(
-      `dense parse only:    ${(mb(pd.bytes) / pd.secs).toFixed(1)} MB/s, ${fmt(events / pd.secs)} events/s; ${fmt(events)} events (${((100 * events) / pd.lines).toFixed(1)}% of lines) in ${pd.secs.toFixed(2)} s, node CPU ${pd.cpuSecs.toFixed(2)} s`,
-    );
-
-    const store = await openStore();
-    const cleanup: string[] = [];
-    try {
-      const sample = pd.kept.map((e) => eventToRow(e));
-      // Warm-up of the import and COPY paths (JIT, server caches), not counted.
-      const warmFile = path.join(dir, "warm.trace");
-      await writeLog(warmFile, tracepointLog(50_000, 6));
-      cleanup.push((await importFile(store, warmFile, { table, name: `bench-warm-${Date.now()}` })).trace.id);
-      cleanup.push((await rawCopy(store, sample, 50_000)).id);
-
-      // Sparse log end to end: the MB/s of a whole import when most lines make no event.
-      const is = await timed(() => importFile(store, sparseFile, { table, name: `bench-sparse-${Date.now()}` }));
-      cleanup.push(is.trace.id);
+    const rawFile = path.join(dir, "rows.copy");
+    const ratios: string[] = [];
+    for (const [shape, file] of [["nop", nopFile], ["function_graph", graphFile]] as const) {
+      const lines = readFileSync(file).reduce((n, b) => n + (b === 10 ? 1 : 0), 0);
+      const size = statSync(file).size;
+      // Warm-up (page cache, server caches), not counted: an import of the same file under another name.
+      const warm = JSON.parse((await run(process.execPath, [racelab, "import", file, "--name", `bench-warm-${shape}-${Date.now()}`, "--json"])).stdout);
+      imported.push(warm.trace);
+      // The rows it stored, as COPY text, and an identical empty table for them.
+      await pipeline(db.query(copyTo(`COPY (SELECT ${COPY_COLUMNS} FROM events WHERE trace_id = '${warm.trace}' ORDER BY seq) TO STDOUT`)), createWriteStream(rawFile));
+      await db.query("DROP TABLE IF EXISTS bench_raw_events; CREATE TABLE bench_raw_events (LIKE events INCLUDING ALL)");
+      const rawCopy = async () => {
+        await db.query("TRUNCATE bench_raw_events");
+        return run(process.execPath, ["--input-type=module", "-e", RAW_COPY, url, rawFile, "bench_raw_events", COPY_COLUMNS]);
+      };
+      const before = await rawCopy();
+      const imp = await run(process.execPath, [racelab, "import", file, "--name", `bench-${shape}-${Date.now()}`, "--json"]);
+      const report = JSON.parse(imp.stdout);
+      imported.push(report.trace);
+      const after = await rawCopy();
+      const rows = report.events as number;
+      const copySecs = (before.secs + after.secs) / 2;
       console.log(
-        `sparse import (end to end): ${(mb(sparseSize) / is.secs).toFixed(1)} MB/s, ${fmt(LINES / is.secs)} lines/s, events ${rate(is.trace.version, is)}`,
+        `${shape}: ${fmt(lines)} lines, ${(size / 1e6).toFixed(0)} MB, ${fmt(rows)} events (${((100 * rows) / lines).toFixed(0)}% of lines)\n` +
+          `  racelab import (CLI, start-up included): ${imp.secs.toFixed(2)} s = ${fmt(rows / imp.secs)} events/s, peak RSS ${imp.peakRssMb?.toFixed(0) ?? "?"} MB\n` +
+          `  raw COPY of the same rows (own process, start-up included): ${before.secs.toFixed(2)} s before, ${after.secs.toFixed(2)} s after = ${fmt(rows / copySecs)} rows/s\n` +
+          `  ratio import / raw COPY: ${(copySecs / imp.secs).toFixed(2)}   (target ≥ 0.8)`,
       );
-
-      // Dense log: raw COPY before and after the import and the store path, so that a
-      // machine that gets busier or quieter during the run shows in the two figures.
-      const raw1 = await timed(() => rawCopy(store, sample, events));
-      cleanup.push(raw1.id);
-      console.log(`raw COPY (1):        rows ${rate(events, raw1)}`);
-      const id = await timed(() => importFile(store, denseFile, { table, name: `bench-dense-${Date.now()}` }));
-      cleanup.push(id.trace.id);
-      if (id.trace.version !== events) throw new Error(`dense import stored ${id.trace.version} events, parse made ${events}`);
-      console.log(`dense import (end to end): ${(mb(denseSize) / id.secs).toFixed(1)} MB/s, events ${rate(events, id)}`);
-      const bare = await timed(() => importFile(store, denseFile, { table, name: `bench-dense-bare-${Date.now()}`, sourceLines: false }));
-      cleanup.push(bare.trace.id);
-      console.log(`dense import without source lines: ${(mb(denseSize) / bare.secs).toFixed(1)} MB/s, events ${rate(events, bare)}`);
-      // The store's part alone: the same events, parsed beforehand (and held meanwhile), through importTrace (validation + COPY).
-      let parsed = (await parseOnly(createReadStream(denseFile, { highWaterMark: 256 * 1024 }), events)).kept;
-      const st = await timed(() =>
-        store.importTrace(
-          { name: `bench-events-${Date.now()}`, source: { file: null, hash: null, format: "bench" } },
-          inBatches(parsed, 1_000),
-        ),
-      );
-      cleanup.push(st.id);
-      console.log(`store importTrace:   events ${rate(events, st)}`);
-      const heldRssMb = peakRssMb();
-      parsed = [];
-      const raw2 = await timed(() => rawCopy(store, sample, events));
-      cleanup.push(raw2.id);
-      console.log(`raw COPY (2):        rows ${rate(events, raw2)}`);
-      const copyRate = (2 * events) / (raw1.secs + raw2.secs);
-      console.log(`raw COPY, both runs: ${fmt(copyRate)} rows/s`);
-      console.log(`ratio dense import end to end / raw COPY: ${(events / id.secs / copyRate).toFixed(2)}   (target ≥ 0.8)`);
-      console.log(`ratio dense import without source lines / raw COPY: ${(events / bare.secs / copyRate).toFixed(2)}; with them / without: ${(bare.secs / id.secs).toFixed(2)}`);
-      console.log(`ratio store importTrace / raw COPY:       ${(events / st.secs / copyRate).toFixed(2)}`);
-      console.log(
-        `ratio sparse import end to end / raw COPY (events/s, ${((100 * ps.events) / ps.lines).toFixed(1)}% of lines are events): ${(is.trace.version / is.secs / copyRate).toFixed(2)}`,
-      );
-      console.log(`peak RSS of this process: ${heldRssMb.toFixed(0)} MB (when it held the parsed dense events for the store path)`);
-    } finally {
-      if (!values.keep) for (const id of cleanup) await store.deleteTrace(id);
-      await store.close();
+      ratios.push(`${shape} ${(copySecs / imp.secs).toFixed(2)}`);
     }
+    await db.query("DROP TABLE IF EXISTS bench_raw_events");
     console.log(`load average: ${loadAverage()}`);
+    console.log(`ratios import / raw COPY: ${ratios.join(", ")}`);
 
-    // Memory: a 1 GB log (by default) imported end to end by a child whose heap is capped at 128 MB.
+    // Memory: a 1 GB function_graph log (mostly lines that make no event).
     const bigLines = Number(values["big-lines"]);
-    if (bigLines === 0) return;
-    const child = spawnSync(
-      process.execPath,
-      [
-        "--max-old-space-size=128",
-        "--import",
-        "tsx",
-        fileURLToPath(import.meta.url),
-        "--import-big",
-        String(bigLines),
-        ...(values.keep ? ["--keep"] : []),
-      ],
-      { encoding: "utf8", env: process.env, maxBuffer: 1 << 20 },
-    );
-    if (child.status !== 0) throw new Error(`import-big child failed: ${child.stderr}`);
-    const big = JSON.parse(child.stdout.trim().split("\n").pop()!) as {
-      lines: number;
-      bytes: number;
-      secs: number;
-      events: number;
-      peakRssMb: number;
-    };
-    console.log(
-      `import of a ${mb(big.bytes).toFixed(0)} MB log (${fmt(big.lines)} lines, ${fmt(big.events)} events), heap capped at 128 MB: ${(mb(big.bytes) / big.secs).toFixed(1)} MB/s, ${fmt(big.events / big.secs)} events/s; peak RSS ${big.peakRssMb.toFixed(0)} MB (target < 300 MB)`,
-    );
+    if (bigLines > 0) {
+      const big = path.join(dir, "big.trace");
+      await writeLog(big, graphLog(bigLines, 5));
+      const size = statSync(big).size;
+      const imp = await run(process.execPath, [racelab, "import", big, "--json"]);
+      const report = JSON.parse(imp.stdout);
+      imported.push(report.trace);
+      console.log(
+        `import of a ${(size / 1e6).toFixed(0)} MB function_graph log (${fmt(bigLines)} lines, ${fmt(report.events)} events): ${imp.secs.toFixed(1)} s, ` +
+          `${(size / 1e6 / imp.secs).toFixed(1)} MB/s; peak RSS ${imp.peakRssMb?.toFixed(0) ?? "?"} MB (target < 300 MB)`,
+      );
+      rmSync(big, { force: true });
+    }
   } finally {
+    if (!values.keep) for (const id of imported) await run(process.execPath, [racelab, "delete", id]).catch(() => {});
+    await db.end();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-if (values.out) await writeLog(values.out, values.dense ? tracepointLog(LINES) : graphLog(LINES));
-else if (values["import-big"]) await importBig(Number(values["import-big"]));
-else await main();
+if (values.out) {
+  const shape = values.shape;
+  await writeLog(values.out, shape === "sparse" ? graphLog(LINES) : shape === "graph" ? graphOfNop(tracepointLog(LINES, 2, HALF_NOISE)) : tracepointLog(LINES, 2, HALF_NOISE));
+} else await main();

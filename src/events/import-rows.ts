@@ -42,48 +42,68 @@ export class BadImportEvent extends Error {
 /** Bytes of COPY text per piece handed on. */
 export const PIECE_BYTES = 512 * 1024;
 
+/** Characters of text gathered before they are encoded: one native call per few hundred rows, and short-lived strings. */
+const GATHER_CHARS = 16 * 1024;
+
 /** UTF-8 bytes appended to a growing buffer of its own (never Buffer's shared pool: it may be transferred). */
 class ByteSink {
   private buf: Buffer;
-  length = 0;
+  private bytes = 0;
+  private text = "";
 
   constructor(private readonly initial: number) {
     this.buf = Buffer.allocUnsafeSlow(initial);
   }
 
+  /** Bytes written so far (characters gathered and not yet encoded count one each). */
+  get length(): number {
+    return this.bytes + this.text.length;
+  }
+
   write(s: string): void {
-    // A UTF-16 unit takes at most 3 bytes of UTF-8.
-    this.room(s.length * 3);
-    this.length += this.buf.write(s, this.length);
+    this.text += s;
+    if (this.text.length >= GATHER_CHARS) this.encode();
   }
 
   writeBytes(b: Uint8Array): void {
+    this.encode();
     this.room(b.length);
-    this.buf.set(b, this.length);
-    this.length += b.length;
+    this.buf.set(b, this.bytes);
+    this.bytes += b.length;
   }
 
   /** The bytes written (a view), kept until `reset`. */
   view(): Uint8Array {
-    return this.buf.subarray(0, this.length);
+    this.encode();
+    return this.buf.subarray(0, this.bytes);
   }
 
   /** The bytes written, in a buffer of their own; the sink starts over. */
   take(): Uint8Array {
-    const out = this.buf.subarray(0, this.length);
+    this.encode();
+    const out = this.buf.subarray(0, this.bytes);
     this.buf = Buffer.allocUnsafeSlow(Math.max(this.initial, 1024));
-    this.length = 0;
+    this.bytes = 0;
     return out;
   }
 
   reset(): void {
-    this.length = 0;
+    this.bytes = 0;
+    this.text = "";
+  }
+
+  private encode(): void {
+    if (this.text === "") return;
+    // A UTF-16 unit takes at most 3 bytes of UTF-8.
+    this.room(this.text.length * 3);
+    this.bytes += this.buf.write(this.text, this.bytes);
+    this.text = "";
   }
 
   private room(n: number): void {
-    if (this.length + n <= this.buf.length) return;
-    const bigger = Buffer.allocUnsafeSlow(Math.max(this.buf.length * 2, this.length + n));
-    this.buf.copy(bigger, 0, 0, this.length);
+    if (this.bytes + n <= this.buf.length) return;
+    const bigger = Buffer.allocUnsafeSlow(Math.max(this.buf.length * 2, this.bytes + n));
+    this.buf.copy(bigger, 0, 0, this.bytes);
     this.buf = bigger;
   }
 }
