@@ -15,9 +15,9 @@
  * columns (CPU, DURATION; no TASK/PID, no abstime), gap markers, and the
  * binding of DOMAIN.md §6.2–§6.3 (roles, chains whose subject a later line may
  * name, the merge of a function line with the tracepoint of the same name,
- * graph frames and their exits, ends of trims and discards). It leaves out
- * what those logs do not need: `bgr:` annotations, trace-cmd and JSON-lines
- * input, other graph columns, `sym-offset` names, traces of several
+ * graph frames and their exits, ends of trims and discards, `bgr:`
+ * annotations). It leaves out what those logs do not need: trace-cmd and
+ * JSON-lines input, other graph columns, `sym-offset` names, traces of several
  * filesystems, gzip. A line it cannot read is counted (`invalid`), not fatal.
  *
  *   npx tsx bench/yardstick/straightforward.ts FILE...   (prints each file's verdicts and the time)
@@ -142,6 +142,44 @@ const FSID = /^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9
 const PAIR = /([A-Za-z_]\w*)\s?=\s?([^\s,]*)/g;
 const CLONE = /(?:\.(?:isra|constprop|part|lto_priv|llvm)\.\d+|\.cold(?:\.\d+)?)+$/;
 
+// `bgr: args bytenr=29360128 len=1048576`, `bgr: unused_bg_check bytenr=… skip=1`
+const ANNOTATION = /^bgr:\s*(\w+)\s*(.*)$/;
+const ANNOTATION_EVENTS = new Set(["unused_bg_check", "eb_write", "scrub_dev_extent", "discard_end", "trim_bg_end"]);
+
+interface Args {
+  bytenr: bigint | null;
+  len: bigint | null;
+  devid: number | null;
+  physical: bigint | null;
+  stripes: { devid: number; physical: bigint }[] | null;
+  used: bigint | null;
+  skip: boolean;
+}
+
+/** The `key=value` words of an annotation (`logical` is another name of bytenr). */
+function readArgs(text: string): Args {
+  const a: Args = { bytenr: null, len: null, devid: null, physical: null, stripes: null, used: null, skip: false };
+  for (const word of text.split(/\s+/)) {
+    const eq = word.indexOf("=");
+    if (eq < 0) continue;
+    const k = word.slice(0, eq);
+    const v = word.slice(eq + 1);
+    if (k === "bytenr" || k === "logical") a.bytenr = BigInt(v);
+    else if (k === "len" || k === "physical" || k === "used") a[k] = BigInt(v);
+    else if (k === "devid") a.devid = Number(v);
+    else if (k === "skip") a.skip = v === "1";
+    else if (k === "stripes") a.stripes = v.split(",").map((p) => ({ devid: Number(p.split(":")[0]), physical: BigInt(p.split(":")[1]!) }));
+  }
+  return a;
+}
+
+/** Fills the event's still unknown arguments from an annotation's. */
+function fillArgs(data: Record<string, unknown>, a: Args, withBytenr: boolean): void {
+  for (const k of ["bytenr", "len", "devid", "physical", "stripes", "used"] as const) {
+    if ((k !== "bytenr" || withBytenr) && a[k] !== null && k in data && data[k] === null) data[k] = a[k];
+  }
+}
+
 const normalize = (name: string) => (name.includes(".") ? name.replace(CLONE, "") : name);
 
 /** `30408704`, `3(CHUNK_TREE)`, `0x1d00000` → the number; `METADATA|DUP` for flags; null if none. */
@@ -193,6 +231,8 @@ interface Task {
   frames: (Frame | undefined)[];
   last: Ev | null;
   discard: "none" | "open" | "ended";
+  /** A `bgr: args` annotation waiting for the task's next mapped line. */
+  args: Args | null;
 }
 
 export interface FileResult {
@@ -228,7 +268,7 @@ export function parseLog(file: string, map: MapTable): { events: RaceEvent[]; tr
     const key = pid === 0 ? -(1 + atCpu) : pid; // every CPU has its own idle task
     let t = tasks.get(key);
     if (!t) {
-      t = { pid: key, comm, roles: new Set(), role: null, open: new Map(), frames: [], last: null, discard: "none" };
+      t = { pid: key, comm, roles: new Set(), role: null, open: new Map(), frames: [], last: null, discard: "none", args: null };
       if (comm === "btrfs-cleaner" || comm === "btrfs-c") {
         t.roles.add("cleaner");
         t.role = "cleaner";
@@ -313,8 +353,8 @@ export function parseLog(file: string, map: MapTable): { events: RaceEvent[]; tr
     if (t.open.has("trim")) emit(t, "trim_bg_end", { ...EMPTY.trim_bg_end }, null, false);
   }
 
-  function endDiscard(t: Task): void {
-    if (t.discard !== "open") return;
+  function endDiscard(t: Task, explicit = false): void {
+    if (t.discard !== "open" && !(explicit && t.discard === "none")) return;
     t.discard = "ended";
     emit(t, "discard_end", { ...EMPTY.discard_end }, null, false);
   }
@@ -338,7 +378,35 @@ export function parseLog(file: string, map: MapTable): { events: RaceEvent[]; tr
       }
       return;
     }
-    emitStep(t, rule.event!, { ...EMPTY[rule.event!], ...rule.data }, null, true);
+    const data = { ...EMPTY[rule.event!], ...rule.data };
+    // An annotation's bytenr names the chain's subject of a chain step, else the event's own.
+    const step = KINDS.some((k) => STEPS[k].includes(rule.event!));
+    const a = t.args;
+    t.args = null;
+    if (a) fillArgs(data, a, !step);
+    emitStep(t, rule.event!, data, step ? (a?.bytenr ?? null) : null, true);
+  }
+
+  function annotation(t: Task, text: string): void {
+    const m = ANNOTATION.exec(text.trim());
+    if (!m) {
+      invalid++;
+      return;
+    }
+    const a = readArgs(m[2]!);
+    const word = m[1]!;
+    if (word === "args") t.args = a;
+    else if (!ANNOTATION_EVENTS.has(word)) return;
+    else if (word === "discard_end") endDiscard(t, true);
+    else if (word === "trim_bg_end") endTrim(t);
+    else {
+      const data = { ...EMPTY[word] };
+      if (word === "unused_bg_check") {
+        data.outcome = a.skip ? "skip" : "proceed";
+        data.used = a.used;
+      } else fillArgs(data, a, word === "eb_write");
+      emit(t, word, data, word === "eb_write" ? null : a.bytenr, false);
+    }
   }
 
   function tracepointLine(t: Task, name: string, text: string): void {
@@ -372,7 +440,11 @@ export function parseLog(file: string, map: MapTable): { events: RaceEvent[]; tr
         return;
       }
     }
-    emitStep(t, rule.event, data, rule.subject ? bytenr : null, false);
+    const a = t.args;
+    t.args = null;
+    if (a) fillArgs(data, a, true);
+    const named = (data.bytenr ?? null) as bigint | null;
+    emitStep(t, rule.event, data, rule.subject ? named : null, false);
   }
 
   // Graph logs: each CPU's current task, from its context-switch blocks; before a CPU's first
@@ -404,7 +476,8 @@ export function parseLog(file: string, map: MapTable): { events: RaceEvent[]; tr
         cpu = Number(m[1]);
         const t = graphTask(cpu, i);
         if (m[3] !== undefined) {
-          tracepointLine(t, m[3], m[4]!);
+          if (m[3] === "bgr") annotation(t, `bgr: ${m[4]}`);
+          else tracepointLine(t, m[3], m[4]!);
           continue;
         }
         const depth = (m[2]!.length - 2) / 2;
@@ -444,7 +517,8 @@ export function parseLog(file: string, map: MapTable): { events: RaceEvent[]; tr
           functionLine(t, rule, parent);
         } else {
           if (map.tracepoints.get(m[7]!)?.event) ts = BigInt(m[4]!.replace(".", "").padEnd(m[4]!.indexOf(".") + 9, "0"));
-          tracepointLine(t, m[7]!, m[8]!);
+          if (m[8]!.startsWith("bgr:")) annotation(t, m[8]!);
+          else tracepointLine(t, m[7]!, m[8]!);
         }
         continue;
       }
