@@ -25,8 +25,9 @@
  *
  * Printed as well, to tell where racelab's time goes: each call's CPU time
  * (its process; the embedded database runs inside it) and, on a local server,
- * the CPU the PostgreSQL server used meanwhile (all its processes: other
- * sessions on a shared machine count too); the start-up of a command that
+ * the CPU of the PostgreSQL backends that served it (sampled from /proc);
+ * the same ratio in CPU seconds, which a shared machine's load moves less
+ * than wall time; the start-up of a command that
  * opens the database (`racelab traces`); racelab's own parse of the ten logs
  * with no database (its importer, in this process); what the coverage of a
  * check (which the yardstick does not compute) costs on the same events; the
@@ -39,9 +40,9 @@
  * (racelab_bench_reallogs_<random>) and drops it; --keep keeps the generated
  * logs and the last round's database (their places are printed).
  */
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createReadStream, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -86,67 +87,60 @@ function childrenCpu(): number | null {
   return f ? (Number(f[13]) + Number(f[14])) / TICKS_PER_SECOND : null;
 }
 
-/**
- * CPU seconds used so far by the local PostgreSQL server: every `postgres`
- * process's own, plus the finished backends the postmaster has reaped. Null
- * when no such process is visible (a remote server, another OS).
- */
-function serverCpu(): number | null {
-  let total = 0;
-  let seen = false;
-  let dirs: string[];
-  try {
-    dirs = readdirSync("/proc").filter((d) => /^\d+$/.test(d));
-  } catch {
-    return null;
-  }
-  for (const pid of dirs) {
-    let comm: string;
-    try {
-      comm = readFileSync(`/proc/${pid}/comm`, "utf8").trim();
-    } catch {
-      continue;
-    }
-    if (comm !== "postgres") continue;
-    const f = statFields(pid);
-    if (!f) continue;
-    seen = true;
-    total += Number(f[11]) + Number(f[12]);
-    // The postmaster (its parent is no postgres) holds its reaped backends' CPU.
-    const parent = (() => {
-      try {
-        return readFileSync(`/proc/${f[1]}/comm`, "utf8").trim();
-      } catch {
-        return "";
-      }
-    })();
-    if (parent !== "postgres") total += Number(f[13]) + Number(f[14]);
-  }
-  return seen ? total / TICKS_PER_SECOND : null;
-}
-
 interface Call {
   wall: number;
   cpu: number | null;
+  /** CPU seconds of the PostgreSQL backends that served this call (sampled), null without a local server. */
   serverCpu: number | null;
   stdout: string;
 }
 
-/** One racelab command as a user types it: a child process, timed; fails loudly when it does. */
-function racelab(args: readonly string[], env: NodeJS.ProcessEnv): Call {
+/**
+ * One racelab command as a user types it: a child process, timed; fails
+ * loudly when it does. On a server, the backends of the call's database
+ * (pg_stat_activity) are sampled every 20 ms meanwhile and their CPU read
+ * from /proc: what the database did for this call alone, other sessions of a
+ * shared server left out (a backend's last ≤ 20 ms go unseen).
+ */
+async function racelab(args: readonly string[], db: Database): Promise<Call> {
   const c0 = childrenCpu();
-  const s0 = server ? serverCpu() : null;
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [BIN, ...args], { env, encoding: "utf8", maxBuffer: 64 << 20, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [BIN, ...args], { env: db.env, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+  child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+  const exited = new Promise<number | null>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code) => resolve(code));
+  });
+  const backends = new Map<number, number>();
+  let running = true;
+  const sampling = (async () => {
+    const admin = db.admin;
+    if (!admin || !existsSync("/proc/self/stat")) return false;
+    while (running) {
+      const { rows } = await admin.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE datname = $1", [db.name]);
+      for (const { pid } of rows) {
+        const f = statFields(String(pid));
+        if (f) backends.set(pid, (Number(f[11]) + Number(f[12])) / TICKS_PER_SECOND);
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return true;
+  })();
+  const code = await exited;
   const wall = (performance.now() - t0) / 1000;
+  running = false;
+  const sampled = await sampling;
   const c1 = childrenCpu();
-  const s1 = server ? serverCpu() : null;
-  if (r.status !== 0) throw new Error(`racelab ${args.slice(0, 3).join(" ")} … exited ${r.status}: ${r.stderr.trim()}`);
-  return { wall, cpu: c0 === null || c1 === null ? null : c1 - c0, serverCpu: s0 === null || s1 === null ? null : s1 - s0, stdout: r.stdout };
+  if (code !== 0) throw new Error(`racelab ${args.slice(0, 3).join(" ")} … exited ${code}: ${stderr.trim()}`);
+  const serverCpu = sampled ? [...backends.values()].reduce((a, b) => a + b, 0) : null;
+  return { wall, cpu: c0 === null || c1 === null ? null : c1 - c0, serverCpu, stdout };
 }
 
 const cpuNote = (c: Call) =>
-  [c.cpu === null ? null : `racelab process CPU ${s(c.cpu)}`, c.serverCpu === null ? null : `PostgreSQL server CPU ${s(c.serverCpu)}`]
+  [c.cpu === null ? null : `racelab process CPU ${s(c.cpu)}`, c.serverCpu === null ? null : `its PostgreSQL backends' CPU ${s(c.serverCpu)}`]
     .filter(Boolean)
     .join(", ");
 
@@ -191,6 +185,9 @@ async function racelabParse(file: string): Promise<number> {
 interface Database {
   readonly env: NodeJS.ProcessEnv;
   readonly where: string;
+  /** On a server: the scratch database's name and a connection (to the server's own database) that watches its sessions. */
+  readonly name: string | null;
+  readonly admin: pg.Client | null;
   drop(): Promise<void>;
 }
 
@@ -203,24 +200,23 @@ async function freshDatabase(): Promise<Database> {
     const admin = new pg.Client({ connectionString: server });
     await admin.connect();
     await admin.query(`CREATE DATABASE ${name}`); // our own name: [a-z0-9_]
-    await admin.end();
     env.DATABASE_URL = withDatabase(server, name);
     delete env.RACELAB_DATA_DIR;
     return {
       env,
       where: `database ${name} on the PostgreSQL server`,
+      name,
+      admin,
       async drop() {
-        const c = new pg.Client({ connectionString: server });
-        await c.connect();
-        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-        await c.end();
+        await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await admin.end();
       },
     };
   }
   const dir = mkdtempSync(path.join(os.tmpdir(), "racelab-real-logs-db-"));
   env.RACELAB_DATA_DIR = dir;
   delete env.DATABASE_URL;
-  return { env, where: `embedded database in ${dir}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+  return { env, where: `embedded database in ${dir}`, name: null, admin: null, drop: async () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 interface Round {
@@ -232,14 +228,16 @@ interface Round {
   readonly imported: ImportOut[];
   readonly verdicts: Map<string, CheckOut>;
   readonly yardstick: ReturnType<typeof replayLogs>;
+  /** CPU seconds of this process while the yardstick ran. */
+  readonly yardstickCpu: number;
   readonly load: string;
 }
 
 /** One round on a fresh database: racelab's two calls (outputs checked), then the yardstick. */
 async function round(logs: readonly LogFile[], db: Database): Promise<Round> {
   const load0 = load();
-  const migrate = racelab(["db", "migrate", "--json"], db.env);
-  const imp = racelab(["import", ...logs.map((l) => l.path), "--json"], db.env);
+  const migrate = await racelab(["db", "migrate", "--json"], db);
+  const imp = await racelab(["import", ...logs.map((l) => l.path), "--json"], db);
   const imported = JSON.parse(imp.stdout) as ImportOut[];
   if (!Array.isArray(imported) || imported.length !== logs.length) throw new Error(`import printed ${imported.length} traces, expected ${logs.length}`);
   for (const [i, r] of imported.entries()) {
@@ -248,7 +246,7 @@ async function round(logs: readonly LogFile[], db: Database): Promise<Round> {
     }
   }
   const ids = imported.map((r) => r.trace);
-  const chk = racelab(["check", ...ids, ...RULE_SETS.flatMap((r) => ["--rules", r]), "--json"], db.env);
+  const chk = await racelab(["check", ...ids, ...RULE_SETS.flatMap((r) => ["--rules", r]), "--json"], db);
   const checked = chk.stdout
     .trim()
     .split("\n")
@@ -257,9 +255,11 @@ async function round(logs: readonly LogFile[], db: Database): Promise<Round> {
   if (checked.length !== ids.length * RULE_SETS.length || verdicts.size !== checked.length || ids.some((id) => RULE_SETS.some((r) => !verdicts.has(`${id}|${r}`)))) {
     throw new Error(`check printed ${checked.length} reports, not one per (trace, rule set) of ${ids.length} × ${RULE_SETS.length}`);
   }
-  const startup = racelab(["traces", "--json"], db.env);
+  const startup = await racelab(["traces", "--json"], db);
+  const c0 = process.cpuUsage();
   const yardstick = replayLogs(logs.map((l) => l.path));
-  return { migrate, imp, chk, startup, imported, verdicts, yardstick, load: load0 };
+  const c1 = process.cpuUsage(c0);
+  return { migrate, imp, chk, startup, imported, verdicts, yardstick, yardstickCpu: (c1.user + c1.system) / 1e6, load: load0 };
 }
 
 /** Logs where the yardstick and racelab differ (events, unbound events, a verdict), with the table printed. */
@@ -317,7 +317,7 @@ async function main(): Promise<void> {
         const total = r.imp.wall + r.chk.wall;
         console.log(
           `round ${i + 1} (load ${r.load}): racelab import ${s(r.imp.wall)} (${cpuNote(r.imp)}) + check ${s(r.chk.wall)} (${cpuNote(r.chk)}) = ${s(total)}; ` +
-            `yardstick ${s(r.yardstick.secs)} (parse and bind ${s(r.yardstick.parseSecs)}, replay ${s(r.yardstick.replaySecs)}); ratio ${(r.yardstick.secs / total).toFixed(2)}` +
+            `yardstick ${s(r.yardstick.secs)} (CPU ${s(r.yardstickCpu)}; parse and bind ${s(r.yardstick.parseSecs)}, replay ${s(r.yardstick.replaySecs)}); ratio ${(r.yardstick.secs / total).toFixed(2)}` +
             `   [not counted: db migrate ${s(r.migrate.wall)}, start-up of racelab traces ${s(r.startup.wall)}]`,
         );
       } finally {
@@ -340,10 +340,10 @@ async function main(): Promise<void> {
     const ys = median(rounds.map((r) => r.yardstick.secs));
     const cpu = (xs: (number | null)[]) => (xs.every((x): x is number => x !== null) ? s(median(xs)) : "?");
     console.log(`\nmedian of ${runs} round(s), ${logs.length} logs, ${mb(bytes)} MB:`);
-    console.log(`  racelab import (1 call):  ${s(imp)}   process CPU ${cpu(rounds.map((r) => r.imp.cpu))}${server ? `, PostgreSQL server CPU ${cpu(rounds.map((r) => r.imp.serverCpu))}` : ""}`);
-    console.log(`  racelab check  (1 call):  ${s(chk)}   process CPU ${cpu(rounds.map((r) => r.chk.cpu))}${server ? `, PostgreSQL server CPU ${cpu(rounds.map((r) => r.chk.serverCpu))}` : ""}`);
+    console.log(`  racelab import (1 call):  ${s(imp)}   process CPU ${cpu(rounds.map((r) => r.imp.cpu))}${server ? `, its PostgreSQL backends' CPU ${cpu(rounds.map((r) => r.imp.serverCpu))}` : ""}`);
+    console.log(`  racelab check  (1 call):  ${s(chk)}   process CPU ${cpu(rounds.map((r) => r.chk.cpu))}${server ? `, its PostgreSQL backends' CPU ${cpu(rounds.map((r) => r.chk.serverCpu))}` : ""}`);
     console.log(`  racelab total:            ${s(total)}`);
-    console.log(`  yardstick:                ${s(ys)}   (parse and bind ${s(median(rounds.map((r) => r.yardstick.parseSecs)))}, replay ${s(median(rounds.map((r) => r.yardstick.replaySecs)))})`);
+    console.log(`  yardstick:                ${s(ys)}   CPU ${s(median(rounds.map((r) => r.yardstickCpu)))} (parse and bind ${s(median(rounds.map((r) => r.yardstick.parseSecs)))}, replay ${s(median(rounds.map((r) => r.yardstick.replaySecs)))})`);
 
     // --- where racelab's time goes --------------------------------------------------------------
     console.log("\nprofile hints:");
@@ -367,7 +367,7 @@ async function main(): Promise<void> {
     console.log(
       `  → ${share >= 50 ? "import" : "check"} dominates (import ${share.toFixed(0)}% of racelab's time). Import call: ${s(impCpu)} CPU in racelab's process` +
         (server
-          ? ` against ${s(impServer)} in the PostgreSQL server: ${impServer < impCpu / 2 ? "node CPU, not the database" : "the database weighs as much as node"}`
+          ? ` against ${s(impServer)} in its PostgreSQL backends: ${impServer < impCpu / 2 ? "node CPU, not the database" : "the database weighs as much as node"}`
           : ` (the embedded database runs inside it): what the parse and the start-up do not explain, ~${s(Math.max(0, impCpu - (parseCpu.user + parseCpu.system) / 1e6 - median(rounds.map((r) => r.startup.cpu ?? 0))))}, is mostly the database's`) +
         `; racelab's parse alone takes ${s((parseCpu.user + parseCpu.system) / 1e6)} CPU of it, the start-up ${s(median(rounds.map((r) => r.startup.cpu ?? Number.NaN)))}.`,
     );
@@ -376,6 +376,12 @@ async function main(): Promise<void> {
     const ratio = ys / total;
     console.log(
       `ratio yardstick / racelab: ${ratio.toFixed(2)}   (${s(ys)} / ${s(total)}, medians; target ≥ 3: ${ratio >= 3 ? "met" : "MISSED"})  [${server ? "PostgreSQL server" : "embedded PGlite"}]`,
+    );
+    // CPU time moves less than wall time on a shared machine: the same ratio in CPU seconds (racelab's process and, on a local server, its backends').
+    const racelabCpu = rounds.map((r) => [r.imp, r.chk].reduce((a, c) => a + (c.cpu ?? Number.NaN) + (server ? (c.serverCpu ?? 0) : 0), 0));
+    const cpuRatio = median(rounds.map((r) => r.yardstickCpu)) / median(racelabCpu);
+    console.log(
+      `same in CPU seconds: ${Number.isNaN(cpuRatio) ? "? (no /proc)" : `${cpuRatio.toFixed(2)}   (${s(median(rounds.map((r) => r.yardstickCpu)))} / ${s(median(racelabCpu))}${server ? ", racelab's processes and their PostgreSQL backends" : ""})`}`,
     );
     if (values.keep) console.log(`kept: the logs in ${dir}; the last round's ${kept?.where}`);
   } finally {
