@@ -189,6 +189,8 @@ interface Database {
   readonly name: string | null;
   readonly admin: pg.Client | null;
   drop(): Promise<void>;
+  /** Lets go of it, data kept (--keep). */
+  close(): Promise<void>;
 }
 
 /** A fresh database: a scratch one on the server, or an embedded one in a temporary folder. */
@@ -211,12 +213,13 @@ async function freshDatabase(): Promise<Database> {
         await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
         await admin.end();
       },
+      close: () => admin.end(),
     };
   }
   const dir = mkdtempSync(path.join(os.tmpdir(), "racelab-real-logs-db-"));
   env.RACELAB_DATA_DIR = dir;
   delete env.DATABASE_URL;
-  return { env, where: `embedded database in ${dir}`, name: null, admin: null, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+  return { env, where: `embedded database in ${dir}`, name: null, admin: null, drop: async () => rmSync(dir, { recursive: true, force: true }), close: async () => {} };
 }
 
 interface Round {
@@ -321,8 +324,10 @@ async function main(): Promise<void> {
             `   [not counted: db migrate ${s(r.migrate.wall)}, start-up of racelab traces ${s(r.startup.wall)}]`,
         );
       } finally {
-        if (values.keep && i === runs - 1) kept = db;
-        else await db.drop();
+        if (values.keep && i === runs - 1) {
+          kept = db;
+          await db.close();
+        } else await db.drop();
       }
     }
 
