@@ -14,9 +14,11 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { run as runImport } from "../../src/cli/commands/import.ts";
 import { importFile } from "../../src/ftrace/import.ts";
 import type { ImportReport, LineBuckets, LineCounts } from "../../src/ftrace/report.ts";
 import { NAMES_KEPT, OTHER_NAMES } from "../../src/ftrace/report.ts";
+import { textSink } from "../helpers/cli.ts";
 import { databaseForFile } from "../helpers/db.ts";
 import { parse, SHARED_TRACES, table } from "./helpers.ts";
 
@@ -263,4 +265,18 @@ describe("where every line went, stored with the trace (real PostgreSQL)", () =>
     expect(stored.lineBuckets).toEqual(parse(readFileSync(file, "utf8")).report.lineBuckets);
   });
 
+  test("racelab import --json prints the buckets, the same again for the stored trace", async () => {
+    const file = path.join(SHARED_TRACES, "balance-events.trace");
+    const cli = async () => {
+      const stdout = textSink();
+      expect(await runImport([file, "--json", "--name", "buckets-cli"], { store: t.store, stdout, stderr: textSink() })).toBe(0);
+      return JSON.parse(stdout.text);
+    };
+    const first = await cli();
+    expect(first.existing).toBe(false);
+    checkReport(file, { ...first, warningCounts: first.warnings } as ImportReport);
+    const again = await cli();
+    expect(again.existing).toBe(true);
+    expect(again.lineBuckets).toEqual(first.lineBuckets);
+  });
 });
