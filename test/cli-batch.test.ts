@@ -31,6 +31,7 @@ async function verdictRows(trace: string): Promise<{ rules: string; engine: numb
 
 describe("import of several files", () => {
   test("--json: an array of the reports in argument order; one process, one trace per file", async () => {
+    const at = (events: number, context: number, noise: number) => ({ events, context, noise });
     const r = await run(["import", SCRUB, FLAT, "--json"]);
     expect(r).toMatchObject({ code: 0, stderr: "" });
     expect(r.stdout.split("\n")).toHaveLength(2); // one line, then the final newline
@@ -47,6 +48,27 @@ describe("import of several files", () => {
         gaps: [],
         warnings: {},
         unbound: 0,
+        // By hand: `cpus=2` decides the format, scrub_enumerate_chunks teaches a role, the
+        // btrfs_remove_block_group tracepoint merges into the function's event; the rest make one event each.
+        lineBuckets: {
+          events: 9,
+          context: 3,
+          noise: 0,
+          eventsAtEnd: 0,
+          byName: {
+            "(header)": at(0, 1, 0),
+            "bgr: unused_bg_check": at(1, 0, 0),
+            inc_block_group_ro: at(1, 0, 0),
+            btrfs_remove_chunk: at(1, 0, 0),
+            btrfs_chunk_free: at(1, 0, 0),
+            scrub_enumerate_chunks: at(0, 1, 0),
+            "bgr: scrub_dev_extent": at(1, 0, 0),
+            btrfs_inc_block_group_ro: at(1, 0, 0),
+            btrfs_remove_block_group: at(1, 1, 0),
+            scrub_chunk: at(1, 0, 0),
+            btrfs_dec_block_group_ro: at(1, 0, 0),
+          },
+        },
       },
       {
         trace: await traceId("flat-5x-tgid.trace"),
@@ -60,6 +82,20 @@ describe("import of several files", () => {
         gaps: [],
         warnings: {},
         unbound: 0,
+        lineBuckets: {
+          events: 3,
+          context: 1,
+          noise: 13,
+          eventsAtEnd: 0,
+          byName: {
+            "(header)": at(0, 1, 11), // `# tracer: nop` decides the format
+            btrfs_space_reservation: at(0, 0, 1), // known noise
+            btrfs_reserve_extent: at(1, 0, 0),
+            btrfs_skip_unused_block_group: at(1, 0, 0),
+            btrfs_transaction_commit: at(1, 0, 0),
+            sched_process_exit: at(0, 0, 1), // unmapped
+          },
+        },
       },
     ]);
   });

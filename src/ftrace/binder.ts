@@ -97,6 +97,14 @@ export class Binder {
   private line = 0;
   private lineSeq = 0;
   private sweepAt = 0;
+  /**
+   * The line last recorded was used though it may have made no event: it
+   * taught a role, set a pending annotation, merged into an event, closed
+   * a frame whose exit the table gives a meaning, or is an end marker or
+   * event annotation that found nothing open (its name maps, it applied).
+   * The import report's `context` bucket (docs/kernel-engineers.md).
+   */
+  lineUsed = false;
 
   constructor(
     private readonly table: MapTable,
@@ -109,6 +117,7 @@ export class Binder {
 
   /** One tokenized line of a task (or a gap marker). `identity` is who the line belongs to. */
   record(rec: LineRecord, line: number, identity: TaskIdentity | null): void {
+    this.lineUsed = false;
     if (line !== this.line) {
       this.line = line;
       this.lineSeq = 0;
@@ -259,6 +268,7 @@ export class Binder {
   /** Roles come from role functions seen as the function or its parent (§6.3 Roles). */
   private learnRole(ctx: TaskCtx, rule: FunctionRule | undefined): void {
     if (rule?.kind !== "role") return;
+    this.lineUsed = true;
     ctx.roles.add(rule.role);
     if (rule.role !== "allocator") ctx.currentRole = rule.role;
   }
@@ -276,6 +286,7 @@ export class Binder {
   }
 
   private exitActions(ctx: TaskCtx, exit: FunctionExit, where: Where, leaf: boolean): void {
+    this.lineUsed = true;
     if (exit.end === "discard") this.endDiscard(ctx, where, leaf);
     if (exit.end === "trim") this.endTrim(ctx, where);
     if (exit.event !== null) this.emit(ctx, exit.event, emptyData(exit.event), where, null, false);
@@ -298,6 +309,7 @@ export class Binder {
       case "end":
         // Without a parent (a graph line outside any traced frame) the task's roles decide (§6.1 Parent).
         if (parent !== null ? rule.parents.has(parent) : ctx.roles.has("trim")) {
+          this.lineUsed = true;
           if (rule.end === "trim") this.endTrim(ctx, where);
           else this.endDiscard(ctx, where, false);
         }
@@ -328,7 +340,10 @@ export class Binder {
     const data = emptyData(type);
     Object.assign(data, rule.data);
     readFields(name, rule, values, data);
-    if (rule.merge && this.tryMerge(ctx, type, data, fsid)) return;
+    if (rule.merge && this.tryMerge(ctx, type, data, fsid)) {
+      this.lineUsed = true;
+      return;
+    }
     const args = this.takeArgs(ctx);
     fillFromArgs(data, args, false);
     const bytenr = data.bytenr as bigint | null | undefined;
@@ -354,8 +369,10 @@ export class Binder {
         return;
       case "args":
         ctx.pendingArgs = a.args;
+        this.lineUsed = true;
         return;
       case "event":
+        this.lineUsed = true;
         switch (a.event) {
           case "discard_end":
             this.endDiscard(ctx, where, false, true);

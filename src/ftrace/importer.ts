@@ -11,8 +11,8 @@ import type { RaceEvent } from "../events/types.ts";
 import { Binder, isFinal, type Slot, type TaskIdentity } from "./binder.ts";
 import { detectFormat, UnsupportedTracer, type Detected, type FormatOption } from "./detect.ts";
 import type { MapTable } from "./map-table.ts";
-import { actorPid, LineError, perCpuPid, type LineRecord, type TaskRef } from "./records.ts";
-import { ReportBuilder, type ImportReport } from "./report.ts";
+import { actorPid, LINE_NAMES, LineError, perCpuPid, type LineRecord, type TaskRef } from "./records.ts";
+import { CONTEXT, EVENTS, lineName, NOISE, ReportBuilder, type ImportReport } from "./report.ts";
 import { firstNonSpace } from "./tokenize/common.ts";
 import { tokenizeFlat } from "./tokenize/flat.ts";
 import { GraphTokenizer } from "./tokenize/graph.ts";
@@ -64,6 +64,10 @@ export class TraceImporter {
   private detected: Detected | null = null;
   private tokenize: Tokenize | null = null;
   private graphTasks: GraphTasks | null = null;
+  private graphTokenizer: GraphTokenizer | null = null;
+  /** The line being read: its name in the report's line buckets, and whether it was used (context) should it make no event. */
+  private lineName: string = LINE_NAMES.blank;
+  private lineUsed = false;
   private lastLine = 0;
   private nextExpiry = 0;
   private finished = false;
@@ -93,12 +97,14 @@ export class TraceImporter {
   push(text: string, line: number, last = false, mayHoldNul = true): void {
     this.lastLine = line;
     this.report.lines = line;
+    const made = this.queue.pushed;
     try {
       if (mayHoldNul && text.includes("\u0000")) throw new LineError("NUL byte in a text line (binary data?)");
-      const made = this.queue.pushed;
       this.line(text, line);
       // Events made while this line was read carry its number (those made at the end of the trace have no line of their own).
-      if (this.opts.sourceLines && this.queue.pushed !== made) this.sources.push({ line, text });
+      const madeEvents = this.queue.pushed !== made;
+      this.report.line(this.lineName, madeEvents ? EVENTS : this.lineUsed ? CONTEXT : NOISE);
+      if (this.opts.sourceLines && madeEvents) this.sources.push({ line, text });
       if (line >= this.nextExpiry && this.graphTasks) {
         const window = this.opts.readAheadLines ?? 1_000_000;
         this.nextExpiry = line + Math.min(window, 65_536);
@@ -109,6 +115,8 @@ export class TraceImporter {
       const problem = last ? `truncated last line (no newline at end of file): ${err.message}` : err.message;
       if (this.opts.skipInvalid && !(err instanceof UnsupportedTracer)) {
         this.report.skip(line);
+        // No reader throws after making an event; were one to, the line would still count as what it did.
+        this.report.line(LINE_NAMES.skipped, this.queue.pushed !== made ? EVENTS : NOISE);
         return;
       }
       throw new InvalidLineError(line, problem, text);
@@ -121,6 +129,7 @@ export class TraceImporter {
     this.report.lines = line;
     if (this.opts.skipInvalid) {
       this.report.skip(line);
+      this.report.line(LINE_NAMES.skipped, NOISE);
       return;
     }
     throw new InvalidLineError(line, `line too long (${length} bytes)`, prefix);
@@ -157,8 +166,10 @@ export class TraceImporter {
         throw err;
       }
     }
+    const made = this.queue.pushed;
     this.graphTasks?.finish(this.binder, this.lastLine, this.report);
     this.binder.finish(this.lastLine);
+    this.report.eventsAtEnd = this.queue.pushed - made;
     this.report.format = this.detected?.format ?? this.report.format;
   }
 
@@ -166,26 +177,44 @@ export class TraceImporter {
     return this.report.build();
   }
 
+  /** Reads one line; sets `lineName` and `lineUsed` for the report's line buckets. */
   private line(text: string, line: number): void {
+    this.lineUsed = false;
+    let detectedHere = false;
     if (this.tokenize === null) {
       const first = firstNonSpace(text);
-      if (first === "") return;
+      if (first === "") {
+        this.lineName = LINE_NAMES.blank;
+        return;
+      }
       if (first === "#") {
-        if (this.headers.length < HEADERS_KEPT || DETECTING_HEADER.test(text)) {
+        this.lineName = LINE_NAMES.header;
+        // The tracer and graph column lines decide the format (context); other comments are noise.
+        const detecting = DETECTING_HEADER.test(text);
+        this.lineUsed = detecting;
+        if (this.headers.length < HEADERS_KEPT || detecting) {
           this.headers.push(text);
           this.headerLines.push(line);
         }
         return;
       }
       this.detect(text, line);
+      detectedHere = true;
     }
     const rec = this.tokenize!(text);
+    this.lineName = lineName(rec);
     if (rec.kind === "event") {
       this.queue.push(rec.event);
       return;
     }
-    if (rec.kind === "skip") return;
+    if (rec.kind === "skip") {
+      // A `cpus=N` first line decided the format (trace-cmd report).
+      this.lineUsed = detectedHere;
+      return;
+    }
     if (rec.kind === "switch") {
+      // A switch names the CPU's task only for lines that print none (no TASK/PID column).
+      this.lineUsed = this.graphTokenizer?.layout?.proc !== true;
       this.graphTasks?.switch(rec.cpu, rec.from, rec.to, this.binder, line);
       return;
     }
@@ -195,6 +224,7 @@ export class TraceImporter {
     }
     const identity = rec.task ? this.identities.of(rec.task, rec.cpu) : this.graphTasks!.current(rec.cpu, line);
     this.binder.record(rec, line, identity);
+    this.lineUsed = this.binder.lineUsed;
   }
 
   private readonly identities = new Identities();
@@ -224,6 +254,7 @@ export class TraceImporter {
         return;
       case "graph": {
         const g = new GraphTokenizer(d.layout);
+        this.graphTokenizer = g;
         this.tokenize = (t) => g.tokenize(t);
         // Lines without a TASK/PID column belong to their CPU's current task.
         this.graphTasks = new GraphTasks();

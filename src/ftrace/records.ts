@@ -34,9 +34,39 @@ interface Located {
   readonly ts: bigint | null;
 }
 
+/**
+ * The names the import report's line buckets give lines that name no
+ * function or tracepoint (docs/kernel-engineers.md, "Where every line went").
+ * Kept whatever else the report holds: the list is fixed.
+ */
+export const LINE_NAMES = {
+  /** An empty line (or spaces only). */
+  blank: "(blank)",
+  /** `#` comment lines, trace-cmd's `cpus=N`, `version = N`, `CPU N is empty`. */
+  header: "(header)",
+  /** `<stack trace>` and its ` => func` frames (func_stack_trace). */
+  stackTrace: "(stack trace)",
+  /** function_graph irq entry/exit markers `==========>`, `<==========`. */
+  irqMarker: "(irq marker)",
+  /** function_graph context-switch block: ` N) a-1 => b-2` and its two ` ------` rules. */
+  contextSwitch: "(context switch)",
+  /** `CPU:N [LOST K EVENTS]`, `##### CPU N buffer started ####`. */
+  gap: "(gap marker)",
+  /** A function_graph exit that prints no name: a bare `}`. */
+  exit: "(exit)",
+  /** trace_printk / trace_marker text that is no `bgr:` annotation and no `name: text` tracepoint. */
+  print: "(trace_printk)",
+  /** A racelab JSON line (one event). */
+  jsonEvent: "(json event)",
+  /** A line skipped as invalid (`--skip-invalid`), too long ones included. */
+  skipped: "(skipped)",
+} as const;
+
+export type SkipName = (typeof LINE_NAMES)["blank" | "header" | "stackTrace" | "irqMarker" | "contextSwitch"];
+
 export type LineRecord =
-  /** Blank line, header comment, `CPU N is empty`, `cpus=N`, stack-trace frame, irq marker. */
-  | { readonly kind: "skip" }
+  /** Blank line, header comment, `CPU N is empty`, `cpus=N`, stack-trace frame, irq marker; `name` says which (LINE_NAMES). */
+  | { readonly kind: "skip"; readonly name: SkipName }
   /** `CPU:N [LOST K EVENTS]` or `##### CPU N buffer started ####`. */
   | { readonly kind: "gap"; readonly cpu: number | null; readonly lost: number | null }
   /** function_graph context switch ` N)  comm-pid => comm-pid`. */

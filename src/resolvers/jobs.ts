@@ -59,6 +59,7 @@ export async function importResult(deps: Pick<ApiDeps, "store">, r: JobResults["
     gapsTotal: report?.gapsTotal ?? report?.gaps.length ?? 0,
     warningCounts: report?.warningCounts ?? {},
     unbound: report?.unbound ?? 0,
+    lineBuckets: report?.lineBuckets ?? null,
     duplicate: r.existing,
   };
 }

@@ -8,6 +8,7 @@ import type { TraceInfo } from "../events/store.ts";
 import type { TraceOverview } from "../events/query.ts";
 import type { StoredEvent } from "../events/types.ts";
 import type { CoveredCheckReport, Finding, FsStateView, Reordering } from "../replay/types.ts";
+import type { LineBuckets } from "../ftrace/report.ts";
 import type { AppliedStep } from "./context.ts";
 import type { Page } from "./shared.ts";
 
@@ -118,6 +119,8 @@ export interface ImportResult {
   readonly gapsTotal: number;
   readonly warningCounts: Readonly<Record<string, number>>;
   readonly unbound: number;
+  /** Where every line went (null: reported before the buckets existed). */
+  readonly lineBuckets: LineBuckets | null;
   /** The same content had been imported before: that trace, nothing written. */
   readonly duplicate: boolean;
 }

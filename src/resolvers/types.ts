@@ -182,6 +182,11 @@ export const typeResolvers: Resolvers = {
   ImportReport: {
     unmapped: (r) => nameCounts(r.unmapped),
     warnings: (r) => nameCounts(r.warningCounts),
+    // Most lines first, whatever order the stored report kept its keys in.
+    linesByName: (r) =>
+      Object.entries(r.lineBuckets?.byName ?? {})
+        .map(([name, c]) => ({ name, events: c.events, context: c.context, noise: c.noise }))
+        .sort((a, b) => b.events + b.context + b.noise - (a.events + a.context + a.noise) || (a.name < b.name ? -1 : 1)),
   },
   AppendResult: {
     trace: async (a, _args, ctx) => {

@@ -38,10 +38,11 @@ test("--json prints trace, events, lines, unmapped, skipped", async () => {
   expect(again).toMatchObject({ trace: json.trace, existing: true, events: 349, lines: 53894 });
 });
 
-test("text output names the trace and what did not map", async () => {
+test("text output names the trace, where its lines went and what did not map", async () => {
   const r = await runImport([fixture("formats/flat-5x-tgid.trace"), "--quiet"]);
+  // 12 header lines (`# tracer: nop` decides the format), 3 mapped tracepoints, 2 known or unknown noise.
   expect(r.out).toMatch(
-    /^imported flat-5x-tgid\.trace \([0-9a-f-]{36}\): 3 events from 17 lines \[ftrace-nop\]\n {2}unmapped names: 1 \(sched_process_exit×1\)\n$/,
+    /^imported flat-5x-tgid\.trace \([0-9a-f-]{36}\): 3 events from 17 lines \[ftrace-nop\]\n {2}lines: 3 made events, 1 context, 13 noise \(most: \(header\) 1 context \+ 11 noise, btrfs_reserve_extent 1 events, btrfs_skip_unused_block_group 1 events, …\)\n {2}unmapped names: 1 \(sched_process_exit×1\)\n$/,
   );
   const again = await runImport([fixture("formats/flat-5x-tgid.trace")]);
   expect(again.out).toMatch(/^already imported: flat-5x-tgid\.trace \(.*\), 3 events; use --name to import it again\n$/);

@@ -145,10 +145,10 @@ describe("flat tokenizer", () => {
   test("gap markers, blank and header lines, stack traces", () => {
     expect(tokenizeFlat("CPU:2 [LOST 3 EVENTS]")).toEqual({ kind: "gap", cpu: 2, lost: 3 });
     expect(tokenizeFlat("##### CPU 3 buffer started ####")).toEqual({ kind: "gap", cpu: 3, lost: null });
-    expect(tokenizeFlat("")).toEqual({ kind: "skip" });
-    expect(tokenizeFlat("#           TASK-PID   CPU#  ||||    TIMESTAMP  FUNCTION")).toEqual({ kind: "skip" });
-    expect(tokenizeFlat("  dd-1  [000] ....  1.0: <stack trace>")).toEqual({ kind: "skip" });
-    expect(tokenizeFlat(" => btrfs_relocate_chunk")).toEqual({ kind: "skip" });
+    expect(tokenizeFlat("")).toEqual({ kind: "skip", name: "(blank)" });
+    expect(tokenizeFlat("#           TASK-PID   CPU#  ||||    TIMESTAMP  FUNCTION")).toEqual({ kind: "skip", name: "(header)" });
+    expect(tokenizeFlat("  dd-1  [000] ....  1.0: <stack trace>")).toEqual({ kind: "skip", name: "(stack trace)" });
+    expect(tokenizeFlat(" => btrfs_relocate_chunk")).toEqual({ kind: "skip", name: "(stack trace)" });
   });
 
   test("non-UTF-8 bytes: kept in a task name, invalid elsewhere", () => {
@@ -229,7 +229,7 @@ describe("function_graph tokenizer", () => {
   });
 
   test("context switch blocks and irq markers", () => {
-    expect(def.tokenize(" ------------------------------------------")).toEqual({ kind: "skip" });
+    expect(def.tokenize(" ------------------------------------------")).toEqual({ kind: "skip", name: "(context switch)" });
     expect(def.tokenize(" 0)     dd-355     =>     dd-356    ")).toEqual({
       kind: "switch",
       cpu: 0,
@@ -237,7 +237,7 @@ describe("function_graph tokenizer", () => {
       to: { comm: "dd", pid: 356 },
     });
     expect(def.tokenize(" 1)  kworker-216   =>   kworker-9   ")).toMatchObject({ from: { pid: 216 }, to: { comm: "kworker", pid: 9 } });
-    expect(def.tokenize(" 0)   ==========> |")).toEqual({ kind: "skip" });
+    expect(def.tokenize(" 0)   ==========> |")).toEqual({ kind: "skip", name: "(irq marker)" });
   });
 
   // ` 1)  btrfs-c-331   |               |  btrfs_delete_unused_bgs [btrfs]() {`
@@ -316,7 +316,7 @@ describe("trace-cmd report tokenizer", () => {
       name: "btrfs_chunk_free",
       body: "078ba8f7-3bd8-40f9-96af-23eafed4907a: offset=1 size=2",
     });
-    for (const h of ["cpus=2", "version = 6", "CPU 1 is empty"]) expect(tokenizeTraceCmd(h)).toEqual({ kind: "skip" });
+    for (const h of ["cpus=2", "version = 6", "CPU 1 is empty"]) expect(tokenizeTraceCmd(h)).toEqual({ kind: "skip", name: "(header)" });
   });
 });
 

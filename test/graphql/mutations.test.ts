@@ -17,7 +17,7 @@ async function traceCount(): Promise<number> {
 
 const IMPORT = `mutation($name: String, $text: String!, $format: String, $skipInvalid: Boolean) {
   importTrace(name: $name, text: $text, format: $format, skipInvalid: $skipInvalid) {
-    trace { id name version format } format events lines skipped unmapped { name count } gaps warnings { name count } unbound duplicate } }`;
+    trace { id name version format } format events lines skipped unmapped { name count } gaps warnings { name count } unbound linesByName { name events context noise } duplicate } }`;
 
 describe("importTrace", () => {
   test("imports an ftrace log given as text and reports what it made of it", async () => {
@@ -35,6 +35,24 @@ describe("importTrace", () => {
       duplicate: false,
       trace: { name: "balance-log", version: 11, format: "ftrace-function" },
     });
+    // Where its 19 lines went (by hand): 6 header lines (the tracer line decides the format), 11 lines of one
+    // event each, the `bgr: args` annotation (binds the next line), btrfs_sync_fs (not in the table).
+    const line = (name: string, events: number, context: number, noise: number) => ({ name, events, context, noise });
+    expect(r.linesByName).toEqual([
+      line("(header)", 0, 1, 5),
+      line("btrfs_remove_chunk", 2, 0, 0),
+      line("assfail", 1, 0, 0),
+      line("bgr: args", 0, 1, 0),
+      line("bgr: unused_bg_check", 1, 0, 0),
+      line("btrfs_chunk_free", 1, 0, 0),
+      line("btrfs_commit_transaction", 1, 0, 0),
+      line("btrfs_relocate_block_group", 1, 0, 0),
+      line("btrfs_relocate_chunk", 1, 0, 0),
+      line("btrfs_remove_block_group", 1, 0, 0),
+      line("btrfs_set_block_group_ro", 1, 0, 0),
+      line("btrfs_sync_fs", 0, 0, 1),
+      line("set_block_group_ro", 1, 0, 0),
+    ]);
     // The stored trace replays like any other: the assertion at its line.
     const check = await rig.gql(`query($t: ID!) { check(trace: $t, rules: ["unpatched"]) { verdict findings { effect line seq } } }`, { t: r.trace.id });
     expect(check.data.check).toEqual({ verdict: "BUG", findings: [{ effect: "assertion_failure", line: 16, seq: 9 }] });

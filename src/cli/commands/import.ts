@@ -15,6 +15,7 @@ import { DomainError } from "../../errors.ts";
 import type { EventStore } from "../../events/store.ts";
 import { FORMAT_OPTIONS, type FormatOption } from "../../ftrace/detect.ts";
 import { importFile, type ImportProgress, type ImportResult } from "../../ftrace/import.ts";
+import type { LineBuckets } from "../../ftrace/report.ts";
 import { printable } from "../../names.ts";
 import { write } from "../command.ts";
 import { terminalProgress } from "../progress.ts";
@@ -57,7 +58,18 @@ Options:
                     "progress <lines> lines <events> events" every 65536 lines
   --json            print {"trace","name","existing","format","events","lines",
                     "unmapped":{name:count},"skipped":[line],"gaps":[line],"warnings":{code:count},
-                    "unbound"}; with several files a JSON array of them, in argument order
+                    "unbound","lineBuckets"}; with several files a JSON array of them, in argument order
+
+Where every line went ("lineBuckets"; null for an import stored before it existed):
+  {"events":E,"context":C,"noise":N,"eventsAtEnd":K,
+   "byName":{name:{"events":e,"context":c,"noise":n}}}
+  Each line of the file counts once, under its function or tracepoint name (or
+  (blank), (header), (context switch), (gap marker), (exit), (stack trace),
+  (irq marker), (trace_printk), bgr: <word>, (json event), (skipped)), in one
+  bucket: events (it made an event), context (it made none but the import used
+  it: a role, an annotation, a merge, a chain closed, a task named, the format),
+  noise (it maps to nothing). E+C+N = lines. eventsAtEnd: events the end of the
+  trace made (no line's). Past 10,000 names the rest count as "(other names)".
 `;
 
 export interface ImportArgs {
@@ -147,6 +159,7 @@ export function importJson({ trace, existing, report }: ImportResult) {
     gaps: report?.gaps ?? [],
     warnings: report?.warningCounts ?? {},
     unbound: report?.unbound ?? null,
+    lineBuckets: report?.lineBuckets ?? null,
   };
 }
 
@@ -155,6 +168,7 @@ export function importText({ trace, existing, report }: ImportResult): string {
   if (existing) return `already imported: ${printable(trace.name)} (${trace.id}), ${trace.version} events; use --name to import it again\n`;
   const r = report!;
   const parts = [`imported ${printable(trace.name)} (${trace.id}): ${r.events} events from ${r.lines} lines [${r.format}]`];
+  if (r.lineBuckets) parts.push(lineBucketsText(r.lineBuckets));
   const unmapped = Object.keys(r.unmapped);
   if (unmapped.length > 0) {
     const top = unmapped.slice(0, 5).map((n) => `${n}×${r.unmapped[n]}`);
@@ -166,6 +180,18 @@ export function importText({ trace, existing, report }: ImportResult): string {
   const warnings = Object.entries(r.warningCounts);
   if (warnings.length > 0) parts.push(`warnings: ${warnings.map(([c, n]) => `${c}×${n}`).join(", ")}`);
   return `${parts.join("\n  ")}\n`;
+}
+
+/** One line: the three buckets' totals and the names with most lines (`byName` is most lines first). */
+function lineBucketsText(b: LineBuckets): string {
+  const top = Object.entries(b.byName)
+    .slice(0, 3)
+    .map(([name, c]) => {
+      const buckets = (["events", "context", "noise"] as const).filter((k) => c[k] > 0).map((k) => `${c[k]} ${k}`);
+      return `${printable(name)} ${buckets.join(" + ")}`;
+    });
+  const more = Object.keys(b.byName).length > 3 ? ", …" : "";
+  return `lines: ${b.events} made events, ${b.context} context, ${b.noise} noise (most: ${top.join(", ")}${more})`;
 }
 
 /** Runs `racelab import`; returns the exit code (errors are thrown as DomainError: the framework prints them). */

@@ -3,8 +3,8 @@
  * comments, `CPU N is empty`, `cpus=N` (skipped) and the two gap markers
  * (kept: a gap can hide a race). Pure.
  */
-import type { LineRecord, TaskRef } from "../records.ts";
-import { LineError } from "../records.ts";
+import type { LineRecord, SkipName, TaskRef } from "../records.ts";
+import { LINE_NAMES, LineError } from "../records.ts";
 import { REPLACEMENT } from "../text.ts";
 
 // `CPU:1 [LOST 1234 EVENTS]`
@@ -16,22 +16,33 @@ const CPU_EMPTY = /^\s*CPU \d+ is empty\s*$/;
 // `cpus=2` (trace-cmd report first line)
 const CPUS = /^\s*cpus=\d+\s*$/;
 
-const SKIP: LineRecord = { kind: "skip" };
+/** The skip record of each kind of skipped line (one object each: no allocation per line). */
+export const SKIP = {
+  blank: skip(LINE_NAMES.blank),
+  header: skip(LINE_NAMES.header),
+  stackTrace: skip(LINE_NAMES.stackTrace),
+  irqMarker: skip(LINE_NAMES.irqMarker),
+  contextSwitch: skip(LINE_NAMES.contextSwitch),
+} as const;
+
+function skip(name: SkipName): LineRecord {
+  return { kind: "skip", name };
+}
 
 /** The shared record of a line, or null if the line belongs to the format's own tokenizer. */
 export function commonLine(text: string): LineRecord | null {
   const first = firstNonSpace(text);
-  if (first === "") return SKIP;
+  if (first === "") return SKIP.blank;
   if (first === "#") {
     const m = BUFFER_STARTED.exec(text);
-    return m ? { kind: "gap", cpu: Number(m[1]), lost: null } : SKIP;
+    return m ? { kind: "gap", cpu: Number(m[1]), lost: null } : SKIP.header;
   }
   if (first === "C") {
     const m = LOST_EVENTS.exec(text);
     if (m) return { kind: "gap", cpu: Number(m[1]), lost: safeInt(m[2]!) };
-    if (CPU_EMPTY.test(text)) return SKIP;
+    if (CPU_EMPTY.test(text)) return SKIP.header;
   }
-  if (first === "c" && CPUS.test(text)) return SKIP;
+  if (first === "c" && CPUS.test(text)) return SKIP.header;
   return null;
 }
 

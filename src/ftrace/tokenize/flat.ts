@@ -8,7 +8,7 @@
 import type { LineRecord, TaskRef } from "../records.ts";
 import { LineError } from "../records.ts";
 import { normalizeName, parseTimestampNs } from "../text.ts";
-import { checkUtf8Outside, commonLine, taskRef } from "./common.ts";
+import { checkUtf8Outside, commonLine, SKIP, taskRef } from "./common.ts";
 
 /** The columns before the body, shared with trace-cmd report. */
 export interface FlatPrefix {
@@ -44,12 +44,10 @@ const FLAT_NAMED = /^([^\s:]+):(?:\s+(.*))?$/;
 const STACK_HEADER = /^<(?:user )?stack trace>$/;
 const STACK_FRAME = /^\s*=> /;
 
-const SKIP: LineRecord = { kind: "skip" };
-
 export function tokenizeFlat(text: string): LineRecord {
   const common = commonLine(text);
   if (common) return common;
-  if (STACK_FRAME.test(text)) return SKIP;
+  if (STACK_FRAME.test(text)) return SKIP.stackTrace;
   const prefix = parseFlatPrefix(text);
   if (!prefix) {
     checkUtf8Outside(text);
@@ -70,6 +68,6 @@ export function flatBody(p: FlatPrefix): LineRecord {
     if (text.startsWith("bgr:")) return { kind: "print", task, cpu, ts, caller: normalizeName(named[1]!), text };
     return { kind: "tracepoint", task, cpu, ts, name: named[1]!, body: text };
   }
-  if (STACK_HEADER.test(body)) return SKIP;
+  if (STACK_HEADER.test(body)) return SKIP.stackTrace;
   throw new LineError("body is neither `func <-parent` nor `name: fields`");
 }

@@ -12,7 +12,7 @@
 import type { LineRecord, TaskRef } from "../records.ts";
 import { LineError } from "../records.ts";
 import { normalizeName, parseTimestampNs, REPLACEMENT } from "../text.ts";
-import { checkUtf8Outside, commonLine, taskRef } from "./common.ts";
+import { checkUtf8Outside, commonLine, SKIP, taskRef } from "./common.ts";
 
 export interface GraphLayout {
   readonly abstime: boolean;
@@ -123,8 +123,6 @@ const SWITCH_RULE = /^\s*-{10,}\s*$/;
 // irq entry/exit markers (`funcgraph-irqs`): ` 0)   ==========> |`, ` 0)   <========== |`
 const IRQ_MARK = /==========>|<==========/;
 
-const SKIP: LineRecord = { kind: "skip" };
-
 export class GraphTokenizer {
   private compiled: CompiledLayout | null;
 
@@ -146,10 +144,10 @@ export class GraphTokenizer {
     // Lines that are not of the column layout: rare, so tried second.
     const common = commonLine(text);
     if (common) return common;
-    if (SWITCH_RULE.test(text)) return SKIP;
+    if (SWITCH_RULE.test(text)) return SKIP.contextSwitch;
     const sw = SWITCH.exec(text);
     if (sw) return { kind: "switch", cpu: Number(sw[1]), from: taskRef(sw[2]!, sw[3]!), to: taskRef(sw[4]!, sw[5]!) };
-    if (IRQ_MARK.test(text)) return SKIP;
+    if (IRQ_MARK.test(text)) return SKIP.irqMarker;
     if (!c) {
       const inferred = this.infer(text);
       return this.graphLine(text, inferred, inferred.re.exec(text)!);

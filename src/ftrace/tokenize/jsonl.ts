@@ -5,11 +5,11 @@
 import { decodeEvent, EventValidationError } from "../../events/catalog.ts";
 import type { LineRecord } from "../records.ts";
 import { LineError } from "../records.ts";
-import { checkUtf8Outside, firstNonSpace } from "./common.ts";
+import { checkUtf8Outside, firstNonSpace, SKIP } from "./common.ts";
 
 // `{"type":"remove_chunk","data":{"bytenr":"13631488"},"origin":{"line":277,"lineSeq":0,"pid":1648,…},"chain":{"id":3,"kind":"relocation"}}`
 export function tokenizeJsonl(text: string): LineRecord {
-  if (firstNonSpace(text) === "") return { kind: "skip" };
+  if (firstNonSpace(text) === "") return SKIP.blank;
   checkUtf8Outside(text);
   let json: unknown;
   try {

@@ -8,7 +8,7 @@
 import type { LineRecord } from "../records.ts";
 import { LineError } from "../records.ts";
 import { normalizeName } from "../text.ts";
-import { checkUtf8Outside, commonLine } from "./common.ts";
+import { checkUtf8Outside, commonLine, SKIP } from "./common.ts";
 import { flatBody, parseFlatPrefix, type FlatPrefix } from "./flat.ts";
 
 // `function:             btrfs_relocate_chunk <-- btrfs_balance`  (parent absent with some options)
@@ -32,7 +32,7 @@ const EXIT = /^\}(?: \/\* ([^\s(]+)(?: \[[\w-]+\])?(?: = \S+)? \*\/)?$/;
 export function tokenizeTraceCmd(text: string): LineRecord {
   const common = commonLine(text);
   if (common) return common;
-  if (VERSION.test(text)) return { kind: "skip" };
+  if (VERSION.test(text)) return SKIP.header;
   const prefix = parseFlatPrefix(text);
   if (!prefix) {
     checkUtf8Outside(text);
