@@ -126,6 +126,7 @@ export class Binder {
       case "skip":
       case "switch":
       case "event":
+      case "quiet":
         return;
       case "gap":
         this.report.gap(line);

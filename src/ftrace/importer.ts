@@ -222,6 +222,11 @@ export class TraceImporter {
       this.binder.record(rec, line, null);
       return;
     }
+    if (rec.kind === "quiet") {
+      // Known noise needs no counting beyond its line; a name the table does not know is listed.
+      if (!this.opts.table.tracepoints.has(rec.name)) this.report.unmapped(rec.name);
+      return;
+    }
     const identity = rec.task ? this.identities.of(rec.task, rec.cpu) : this.graphTasks!.current(rec.cpu, line);
     this.binder.record(rec, line, identity);
     this.lineUsed = this.binder.lineUsed;
@@ -243,9 +248,12 @@ export class TraceImporter {
     this.detected = d;
     this.report.format = d.format;
     switch (d.kind) {
-      case "flat":
-        this.tokenize = tokenizeFlat;
+      case "flat": {
+        const tracepoints = this.opts.table.tracepoints;
+        const quiet = (name: string) => tracepoints.get(name)?.kind !== "event";
+        this.tokenize = (t) => tokenizeFlat(t, quiet);
         return;
+      }
       case "trace-cmd":
         this.tokenize = tokenizeTraceCmd;
         return;

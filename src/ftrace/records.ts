@@ -82,7 +82,9 @@ export type LineRecord =
   /** trace_printk / trace_marker text; annotations start with `bgr:`. */
   | (Located & { readonly kind: "print"; readonly caller: string | null; readonly text: string })
   /** racelab JSON line: an already-made event. */
-  | { readonly kind: "event"; readonly event: RaceEvent };
+  | { readonly kind: "event"; readonly event: RaceEvent }
+  /** A task line of a tracepoint the mapping table maps to nothing (or lists as noise): read no further than its name. */
+  | { readonly kind: "quiet"; readonly name: string };
 
 export type TaskLine = Extract<LineRecord, { task: TaskRef | null }>;
 

@@ -78,6 +78,7 @@ export function lineName(rec: LineRecord): string {
     case "exit":
       return rec.name ?? LINE_NAMES.exit;
     case "skip":
+    case "quiet":
       return rec.name;
     case "gap":
       return LINE_NAMES.gap;

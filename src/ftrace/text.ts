@@ -32,13 +32,19 @@ const CLONE_SUFFIX = /(?:\.(?:isra|constprop|part|lto_priv|llvm)\.\d+|\.cold(?:\
  * dot (counter clocks) is taken as a raw count. Returns null if malformed.
  */
 export function parseTimestampNs(text: string): bigint | null {
+  const digits = timestampDigits(text);
+  return digits === null ? null : BigInt(digits);
+}
+
+/** The digits of a timestamp's integer nanoseconds (`parseTimestampNs` without the bigint); null if malformed. */
+export function timestampDigits(text: string): string | null {
   const dot = text.indexOf(".");
-  if (dot < 0) return text.length > 0 && allDigits(text, 0, text.length) ? BigInt(text) : null;
+  if (dot < 0) return text.length > 0 && allDigits(text, 0, text.length) ? text : null;
   const fracLength = text.length - dot - 1;
   if (dot === 0 || fracLength === 0 || fracLength > 9) return null;
   if (!allDigits(text, 0, dot) || !allDigits(text, dot + 1, text.length)) return null;
   // Pad the fraction to nine digits (µs → ns) and read both parts as one integer.
-  return BigInt(text.slice(0, dot) + text.slice(dot + 1) + ZEROS[9 - fracLength]);
+  return text.slice(0, dot) + text.slice(dot + 1) + ZEROS[9 - fracLength];
 }
 
 const ZEROS = ["", "0", "00", "000", "0000", "00000", "000000", "0000000", "00000000", "000000000"];

@@ -7,7 +7,7 @@
  */
 import type { LineRecord, TaskRef } from "../records.ts";
 import { LineError } from "../records.ts";
-import { normalizeName, parseTimestampNs } from "../text.ts";
+import { normalizeName, parseTimestampNs, timestampDigits } from "../text.ts";
 import { checkUtf8Outside, commonLine, SKIP, taskRef } from "./common.ts";
 
 /** The columns before the body, shared with trace-cmd report. */
@@ -27,7 +27,10 @@ const FLAT_LINE = /^\s*(.*?)-(\d+)\s+(?:\(\s*[-\d]+\)\s+)?\[(\d+)\]\s+(?:\S{4,5}
 
 export function parseFlatPrefix(text: string): FlatPrefix | null {
   const m = FLAT_LINE.exec(text);
-  if (!m) return null;
+  return m ? prefixOf(m) : null;
+}
+
+function prefixOf(m: RegExpExecArray): FlatPrefix {
   const ts = parseTimestampNs(m[4]!);
   if (ts === null) throw new LineError(`bad timestamp ${m[4]}`);
   checkUtf8Outside(m[5]);
@@ -44,16 +47,42 @@ const FLAT_NAMED = /^([^\s:]+):(?:\s+(.*))?$/;
 const STACK_HEADER = /^<(?:user )?stack trace>$/;
 const STACK_FRAME = /^\s*=> /;
 
-export function tokenizeFlat(text: string): LineRecord {
+/** Which tracepoints map to nothing: their lines need not be taken apart. */
+export type QuietTracepoint = (name: string) => boolean;
+
+const NONE_QUIET: QuietTracepoint = () => false;
+
+/**
+ * One flat line. A tracepoint `quiet` names (most lines of a real log:
+ * `btrfs_space_reservation`) is read no further than its name once its
+ * columns are checked (a malformed line is refused all the same).
+ */
+export function tokenizeFlat(text: string, quiet: QuietTracepoint = NONE_QUIET): LineRecord {
   const common = commonLine(text);
   if (common) return common;
   if (STACK_FRAME.test(text)) return SKIP.stackTrace;
-  const prefix = parseFlatPrefix(text);
-  if (!prefix) {
+  const m = FLAT_LINE.exec(text);
+  if (!m) {
     checkUtf8Outside(text);
     throw new LineError("not an ftrace line (expected `task-pid [cpu] flags timestamp: …`)");
   }
-  return flatBody(prefix);
+  const name = quietName(m[5]!, quiet);
+  if (name !== null && timestampDigits(m[4]!) !== null) {
+    checkUtf8Outside(m[5]);
+    return { kind: "quiet", name };
+  }
+  return flatBody(prefixOf(m));
+}
+
+/** The name of a tracepoint body `name: text` (as FLAT_NAMED reads it, no `bgr:` annotation) that `quiet` names; else null. */
+function quietName(body: string, quiet: QuietTracepoint): string | null {
+  const colon = body.indexOf(":");
+  if (colon <= 0 || body.includes(" <-")) return null;
+  const name = body.slice(0, colon);
+  if (!quiet(name) || /\s/.test(name)) return null;
+  if (colon + 1 === body.length) return name;
+  if (!/\s/.test(body[colon + 1]!)) return null;
+  return body.slice(colon + 1).trimStart().startsWith("bgr:") ? null : name;
 }
 
 /** The record of a flat body (`func <-parent`, `name: text`). */
