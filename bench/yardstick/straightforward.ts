@@ -26,6 +26,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { ChainKind, EventType, RaceEvent } from "../../src/events/types.ts";
+import { EMPTY_DATA } from "../../src/ftrace/event-data.ts";
 import { type CheckReportX, checkTrace, prepareTrace } from "../../src/replay/check.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -44,37 +45,8 @@ const STEPS: Record<ChainKind, readonly string[]> = {
 const REPEATABLE = new Set(["discard_start", "discard_end"]);
 const KINDS = Object.keys(STEPS) as ChainKind[];
 
-/** Every argument of each event, unknown. */
-const EMPTY: Record<string, Record<string, unknown>> = {
-  unused_bg_check: { bytenr: null, outcome: "proceed", used: null, flags: null },
-  set_ro: { bytenr: null, flag: false },
-  clear_ro: { bytenr: null, flag: false },
-  relocate_chunk: { bytenr: null },
-  relocate_bg: { bytenr: null },
-  remove_chunk: { bytenr: null },
-  chunk_free: { bytenr: null, len: null, type: null },
-  remove_block_group: { bytenr: null, flags: null },
-  trim_bg: { bytenr: null },
-  trim_bg_end: { bytenr: null },
-  discard_start: { bytenr: null, len: null, devid: null, physical: null },
-  discard_end: { bytenr: null },
-  chunk_alloc: { bytenr: null, len: null, type: null, stripes: null },
-  bg_create: { bytenr: null, len: null, flags: null },
-  bg_items_insert: {},
-  bg_alloc: { bytenr: null, start: null, len: null, flags: null },
-  commit_start: {},
-  writeout_early: {},
-  writeout_critical: {},
-  writeout_end: {},
-  write_cache_group: { bytenr: null },
-  commit_done: { gen: null },
-  scrub_dev_extent: { bytenr: null, devid: null, physical: null },
-  scrub_chunk: { bytenr: null },
-  eb_write: { bytenr: null, len: null },
-  assert_fail: {},
-  trans_abort: {},
-  trace_gap: { cpu: null, lost: null },
-};
+/** Every argument of each event, unknown: the event model's empty payloads (not parsing, which is this file's own). */
+const EMPTY: Record<string, Record<string, unknown>> = EMPTY_DATA;
 const SMALL_INTS = new Set(["devid", "gen", "cpu", "lost"]);
 const FLAG_KEYS = new Set(["flags", "type"]);
 const FLAG_BITS: Record<string, number> = {
