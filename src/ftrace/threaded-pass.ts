@@ -16,9 +16,17 @@ function threadFile(): string {
   return fileURLToPath(new URL(here.endsWith(".ts") ? "./parse-thread.mjs" : "./parse-thread.js", here));
 }
 
+/**
+ * The parse thread's old generation, MB. Bounded, V8 collects sooner: a 1 GB import peaks at ~220 MB RSS
+ * instead of ~330 MB, for ~10% more CPU (128 MB would cost a third more).
+ */
+const PARSE_HEAP_MB = 256;
+
 export async function* threadedPass(src: SourceFile, mapFiles: readonly string[], opts: PassOptions): AsyncGenerator<PassMessage> {
   const data: ParseThreadData = { src: { display: src.display, path: src.path, gzip: src.gzip, size: src.size, inflate: src.inflate }, mapFiles, opts };
-  const worker = new Worker(threadFile(), { workerData: data });
+  // The pass holds a bounded amount (its output queue spills to a file): a bounded old generation keeps
+  // the collector from letting garbage pile up.
+  const worker = new Worker(threadFile(), { workerData: data, resourceLimits: { maxOldGenerationSizeMb: PARSE_HEAP_MB } });
   const queue: PassMessage[] = [];
   let ended = false;
   let failure: Error | null = null;
