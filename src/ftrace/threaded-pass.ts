@@ -6,6 +6,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
+import { DomainError } from "../errors.ts";
 import type { PassMessage, PassOptions } from "./parse-pass.ts";
 import type { ParseThreadData } from "./parse-thread.ts";
 import type { SourceFile } from "./source.ts";
@@ -39,8 +40,11 @@ export async function* threadedPass(src: SourceFile, mapFiles: readonly string[]
     queue.push(m);
     notify();
   });
-  worker.on("error", (err) => {
-    failure = err;
+  worker.on("error", (err: Error & { code?: string }) => {
+    failure =
+      err.code === "ERR_WORKER_OUT_OF_MEMORY"
+        ? new DomainError("PAYLOAD_TOO_LARGE", `${src.display}: the import's parse ran out of memory (${PARSE_HEAP_MB} MB)`, { cause: err })
+        : err;
     notify();
   });
   worker.on("exit", (code) => {
