@@ -1,7 +1,8 @@
 /**
  * The worker thread of a large import (`threaded-pass.ts` starts it): runs
- * `parsePass` and posts its messages. At most IN_FLIGHT pieces of rows wait on the other side: the
- * parse runs ahead of the database by that much and no more.
+ * `parsePass` and posts its messages. At most IN_FLIGHT pieces of rows wait
+ * on the other side: the parse runs ahead of the database by that much and
+ * no more.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { loadMapTable } from "./map-load.ts";
