@@ -51,6 +51,7 @@ const STACK_FRAME = /^\s*=> /;
 export type QuietTracepoint = (name: string) => boolean;
 
 const NONE_QUIET: QuietTracepoint = () => false;
+const PID_MAX = 2 ** 31 - 1;
 
 /**
  * One flat line. A tracepoint `quiet` names (most lines of a real log:
@@ -67,7 +68,8 @@ export function tokenizeFlat(text: string, quiet: QuietTracepoint = NONE_QUIET):
     throw new LineError("not an ftrace line (expected `task-pid [cpu] flags timestamp: …`)");
   }
   const name = quietName(m[5]!, quiet);
-  if (name !== null && timestampDigits(m[4]!) !== null) {
+  // What the full path would refuse (a bad timestamp, a pid out of range) takes it, to be refused there.
+  if (name !== null && timestampDigits(m[4]!) !== null && Number(m[2]) <= PID_MAX) {
     checkUtf8Outside(m[5]);
     return { kind: "quiet", name };
   }
