@@ -37,6 +37,12 @@ export class BadImportEvent extends Error {
     super(`event ${seq}${problem.field === "event" ? "" : `: ${problem.field}`}: ${problem.problem}`);
     this.name = "BadImportEvent";
   }
+
+  /** The one-line message, placed in `file` (`file:line: event N: field: problem`; `line N: …` without a file). */
+  at(file: string | null): string {
+    const place = this.line === null ? "" : file === null ? `line ${this.line}: ` : `${file}:${this.line}: `;
+    return `${place}${this.message}`;
+  }
 }
 
 /** Bytes of COPY text per piece handed on. */

@@ -476,8 +476,7 @@ export class PgEventStore implements EventStore, SnapshotStore, VerdictStore {
             encoder.add(batch as readonly RaceEvent[], lines);
           } catch (err) {
             if (!(err instanceof BadImportEvent)) throw err;
-            const place = err.line !== null ? `${trace.source.file ?? "line"}${trace.source.file ? ":" : " "}${err.line}: ` : "";
-            throw badEvent(`${place}event ${err.seq}`, ": ", err.problem);
+            throw new DomainError("BAD_USER_INPUT", err.at(trace.source.file), { cause: err.problem });
           }
           const rows = encoder.take();
           if (rows) await copy.writeEncoded(rows);

@@ -119,10 +119,8 @@ function failure(display: string, err: unknown): PassMessage | null {
   if (err instanceof InvalidLineError) {
     return { kind: "failed", code: "INVALID_TRACE", message: `${display}:${err.line}: ${err.problem}: ${excerpt(err.text)}` };
   }
-  if (err instanceof BadImportEvent) {
-    const place = err.line === null ? display : `${display}:${err.line}`;
-    return { kind: "failed", code: "BAD_USER_INPUT", message: `${place}: ${err.message}` };
-  }
+  // The importer's events all carry their line.
+  if (err instanceof BadImportEvent) return { kind: "failed", code: "BAD_USER_INPUT", message: err.at(display) };
   if (err instanceof DomainError) return { kind: "failed", code: err.code, message: err.message };
   return null;
 }
