@@ -13,6 +13,7 @@ import { TimelinePage } from "./timeline/TimelinePage.tsx";
 import { ImportPage } from "./importer/ImportPage.tsx";
 import { ExercisesPage } from "./exercises/ExercisesPage.tsx";
 import { SignIn } from "./exercises/SignIn.tsx";
+import { ErrorAlert } from "./ErrorAlert.tsx";
 
 const TOKEN_KEY = "racelab.token";
 
@@ -84,9 +85,7 @@ export function App() {
       </header>
       <main id="main" tabIndex={-1}>
         {reference.error ? (
-          <p role="alert" className="error">
-            <span aria-hidden="true">✖ </span>Cannot load racelab's reference data: {reference.error}
-          </p>
+          <ErrorAlert>Cannot load racelab's reference data: {reference.error}</ErrorAlert>
         ) : null}
         {section === "import" ? (
           <ImportPage

@@ -10,6 +10,7 @@ import { useLoad } from "../hooks.ts";
 import { DROP, EDIT_DRAFT, EXERCISE_KEY, GENERATE, PUBLISH } from "../queries.ts";
 import type { Difficulty, ExerciseDetail, ExerciseKey, ExerciseKind, Reference } from "../types.ts";
 import { KIND_LABEL } from "./ExercisesPage.tsx";
+import { ErrorAlert } from "../ErrorAlert.tsx";
 
 const KINDS: ExerciseKind[] = ["SPOT_THE_RACE", "BE_THE_SCHEDULER", "WHICH_FIX", "PREDICT_THE_STATE"];
 const DIFFICULTIES: Difficulty[] = ["EASY", "MEDIUM", "HARD"];
@@ -115,10 +116,7 @@ export function GenerateForm(props: { course: string; reference: Reference | nul
           ) : null}
         </div>
         {error ? (
-          <p role="alert" className="error">
-            <span aria-hidden="true">✖ </span>
-            {error}
-          </p>
+          <ErrorAlert>{error}</ErrorAlert>
         ) : null}
       </form>
     </details>
@@ -238,10 +236,7 @@ export function DraftPanel(props: { exercise: ExerciseDetail; onChanged: () => v
         {message ? <p data-testid="draft-message">{message}</p> : null}
       </div>
       {error ? (
-        <p role="alert" className="error">
-          <span aria-hidden="true">✖ </span>
-          {error}
-        </p>
+        <ErrorAlert>{error}</ErrorAlert>
       ) : null}
       <details open>
         <summary>Key, hints and explanation (instructors only)</summary>

@@ -12,6 +12,7 @@ import { Feedback } from "./Feedback.tsx";
 import { KIND_LABEL, shownId } from "./ExercisesPage.tsx";
 import { Scheduler } from "./Scheduler.tsx";
 import { initialSchedule, scheduleAnswer, type ScheduleStep } from "./schedule.ts";
+import { ErrorAlert } from "../ErrorAlert.tsx";
 
 type Answer = Record<string, unknown>;
 
@@ -19,18 +20,14 @@ export function ExerciseView(props: { id: string; viewer: ViewerInfo | null; ref
   const ex = useLoad(`exercise:${props.id}`, (signal) => gql(EXERCISE, { id: props.id }, signal).then((d) => d.exercise));
   if (ex.error) {
     return (
-      <p role="alert" className="error">
-        <span aria-hidden="true">✖ </span>Cannot open exercise {props.id}: {ex.error}
-      </p>
+      <ErrorAlert>Cannot open exercise {props.id}: {ex.error}</ErrorAlert>
     );
   }
   if (!ex.data) {
     return ex.loading ? (
       <p aria-busy="true">Loading exercise…</p>
     ) : (
-      <p role="alert" className="error">
-        <span aria-hidden="true">✖ </span>No exercise {props.id} (or it is not yours to see). <a href="#/exercises">All exercises</a>
-      </p>
+      <ErrorAlert>No exercise {props.id} (or it is not yours to see). <a href="#/exercises">All exercises</a></ErrorAlert>
     );
   }
   return <ExerciseBody exercise={ex.data} viewer={props.viewer} reference={props.reference} onChanged={ex.reload} />;
@@ -117,10 +114,7 @@ function ExerciseBody(props: { exercise: ExerciseDetail; viewer: ViewerInfo | nu
           {!student ? <span className="muted">{signedIn ? "Only students submit answers." : "Sign in with your token to submit."}</span> : null}
         </p>
         {error ? (
-          <p className="error" role="alert">
-            <span aria-hidden="true">✖ </span>
-            {error}
-          </p>
+          <ErrorAlert>{error}</ErrorAlert>
         ) : null}
       </form>
 
@@ -215,10 +209,7 @@ function Hints(props: { exercise: ExerciseDetail; signedIn: boolean }) {
         )
       ) : null}
       {error ? (
-        <p className="error" role="alert">
-          <span aria-hidden="true">✖ </span>
-          {error}
-        </p>
+        <ErrorAlert>{error}</ErrorAlert>
       ) : null}
     </section>
   );

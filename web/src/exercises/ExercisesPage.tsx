@@ -10,6 +10,7 @@ import { GenerateForm } from "./Drafts.tsx";
 import { ExerciseView } from "./ExerciseView.tsx";
 import { Gradebook } from "./Gradebook.tsx";
 import { progressOf, progressText } from "./grid.ts";
+import { ErrorAlert } from "../ErrorAlert.tsx";
 
 export const KIND_LABEL: Record<ExerciseKind, string> = {
   SPOT_THE_RACE: "Spot the race",
@@ -90,9 +91,7 @@ function ExerciseList(props: { viewer: ViewerInfo | null; reference: Reference |
         </p>
       ) : null}
       {list.error ? (
-        <p role="alert" className="error">
-          <span aria-hidden="true">✖ </span>Cannot list exercises: {list.error}
-        </p>
+        <ErrorAlert>Cannot list exercises: {list.error}</ErrorAlert>
       ) : null}
       {list.loading && !list.data ? <p aria-busy="true">Loading…</p> : null}
       {published

@@ -12,6 +12,7 @@ import type { ExerciseKind, ViewerInfo } from "../types.ts";
 import { parseCsv } from "./csv.ts";
 import { KIND_LABEL } from "./ExercisesPage.tsx";
 import { cellText, cellWords, gradeGrid, type GradeGrid } from "./grid.ts";
+import { ErrorAlert } from "../ErrorAlert.tsx";
 
 /** The CSV's kinds are the domain's (`spot-the-race`); the page's labels are keyed by the API's enum. */
 const kindLabel = (kind: string): string => KIND_LABEL[kind.toUpperCase().replace(/-/g, "_") as ExerciseKind] ?? kind;
@@ -41,10 +42,7 @@ export function Gradebook(props: { viewer: ViewerInfo | null }) {
         ) : null}
       </p>
       {csv.error ? (
-        <p role="alert" className="error">
-          <span aria-hidden="true">✖ </span>
-          {csv.error}
-        </p>
+        <ErrorAlert>{csv.error}</ErrorAlert>
       ) : null}
       {csv.loading && !csv.data ? <p aria-busy="true">Loading…</p> : null}
       {grid ? grid.students.length === 0 ? <p>No students in this course yet.</p> : <Grid grid={grid} /> : null}

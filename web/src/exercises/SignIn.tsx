@@ -1,6 +1,7 @@
 /** Sign in with a bearer token (from `racelab user add`); the token stays in this tab's session storage. */
 import { useState, type FormEvent } from "react";
 import type { ViewerInfo } from "../types.ts";
+import { ErrorAlert } from "../ErrorAlert.tsx";
 
 export function SignIn(props: { viewer: ViewerInfo | null; error: string | null; onSignIn: (token: string) => Promise<boolean>; onSignOut: () => void }) {
   const [token, setToken] = useState("");
@@ -44,10 +45,7 @@ export function SignIn(props: { viewer: ViewerInfo | null; error: string | null;
         {busy ? "Signing in…" : "Sign in"}
       </button>
       {props.error ? (
-        <p id="signin-error" className="error" role="alert">
-          <span aria-hidden="true">✖ </span>
-          {props.error}
-        </p>
+        <ErrorAlert id="signin-error">{props.error}</ErrorAlert>
       ) : null}
     </form>
   );

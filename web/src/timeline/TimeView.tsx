@@ -17,6 +17,7 @@ import { COUNT, DENSITY, SEQ_AT_TIME, SPAN } from "../queries.ts";
 import type { Overview, TraceEvent } from "../types.ts";
 import { buildLanes, formatArgs, type Annotations, type LaneMode, type ScenarioActor } from "./model.ts";
 import { absolute, atX, pan, relative, spanText, ticks, toX, zoom, type TimeSpan } from "./time.ts";
+import { ErrorAlert } from "../ErrorAlert.tsx";
 
 /** Above this many events in view, lanes show counts per slice of time. */
 export const MAX_MARKS = 1000;
@@ -241,9 +242,7 @@ export function TimeView(props: {
         ) : null}
       </div>
       {error ? (
-        <p role="alert" className="error">
-          <span aria-hidden="true">✖ </span>Cannot read the events in view: {error}
-        </p>
+        <ErrorAlert>Cannot read the events in view: {error}</ErrorAlert>
       ) : null}
       <div
         className="time-axis"
