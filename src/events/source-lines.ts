@@ -4,19 +4,14 @@
  * the events; the store keeps them in blocks (`source_lines`, one row per
  * few hundred lines: a row per line would cost the import an index entry per
  * event). A block's text is `<line>\t<text>` per line, joined by newlines,
- * lines ascending. Pure: the block format and its builder; the store does the I/O.
+ * lines ascending. Pure: the block format; `ImportRowsEncoder` (import-rows.ts)
+ * builds blocks as COPY rows, the store does the I/O.
  */
 
 export interface SourceLine {
   /** 1-based line number in the imported file. */
   readonly line: number;
   /** The line as read (no end of line). */
-  readonly text: string;
-}
-
-export interface SourceBlock {
-  readonly firstLine: number;
-  readonly lastLine: number;
   readonly text: string;
 }
 
@@ -33,43 +28,6 @@ export function sourceLineProblem(l: unknown, previous: number): string | null {
   if (typeof x.text !== "string") return `line ${x.line}: text must be a string`;
   if (/[\n\u0000]/.test(x.text)) return `line ${x.line}: text holds a newline or NUL character`;
   return null;
-}
-
-/**
- * Collects lines (ascending) into blocks. With `escape` (the store's COPY
- * escaping), a block's text comes escaped, its tabs and newlines included:
- * ready for COPY without a pass over the whole block.
- */
-export class SourceBlockBuilder {
-  private first = 0;
-  private last = 0;
-  private count = 0;
-  private text = "";
-  private readonly tab: string;
-  private readonly newline: string;
-
-  constructor(private readonly escape: ((text: string) => string) | null = null) {
-    this.tab = escape ? escape("\t") : "\t";
-    this.newline = escape ? escape("\n") : "\n";
-  }
-
-  /** Adds a line; returns the block it completed, if any. */
-  add(l: SourceLine): SourceBlock | null {
-    if (this.count === 0) this.first = l.line;
-    this.text += `${this.count === 0 ? "" : this.newline}${l.line}${this.tab}${this.escape ? this.escape(l.text) : l.text}`;
-    this.last = l.line;
-    this.count++;
-    return this.count >= BLOCK_LINES || this.text.length >= BLOCK_CHARS ? this.take() : null;
-  }
-
-  /** The lines not yet in a block, as one; null when none. */
-  take(): SourceBlock | null {
-    if (this.count === 0) return null;
-    const block = { firstLine: this.first, lastLine: this.last, text: this.text };
-    this.count = 0;
-    this.text = "";
-    return block;
-  }
 }
 
 /** The lines of a block's text (only `wanted` ones when given). */

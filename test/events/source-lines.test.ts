@@ -4,7 +4,8 @@
  * forks and after the base of a fork is deleted. Expected texts are the
  * lines given, written out.
  */
-import { BLOCK_LINES, blockLines, SourceBlockBuilder } from "../../src/events/source-lines.ts";
+import { ImportRowsEncoder } from "../../src/events/import-rows.ts";
+import { BLOCK_LINES, blockLines } from "../../src/events/source-lines.ts";
 import { DomainError } from "../../src/errors.ts";
 import { TextSpool } from "../../src/events/spool.ts";
 import type { RaceEvent } from "../../src/events/types.ts";
@@ -18,18 +19,34 @@ const ev = (line: number, pid = 7): RaceEvent => ({ type: "commit_done", data: {
 const at = (events: readonly { seq: number; origin: { line: number | null } }[]) => events.map((e) => ({ seq: e.seq, line: e.origin.line }));
 const text = (line: number) => `  task-${line}  [001] ..... 1.${String(line).padStart(6, "0")}: btrfs_transaction_commit:\tgen=${line} \\ "q"`;
 
+/** The blocks of the encoder's `source_lines` COPY text, unescaped by the test itself: [first, last, block text]. */
+function copiedBlocks(bytes: Uint8Array): [number, number, string][] {
+  const unescape = (v: string) => v.replace(/\\([\\ntr])/g, (_, c: string) => (c === "n" ? "\n" : c === "t" ? "\t" : c === "r" ? "\r" : "\\"));
+  const rows = Buffer.from(bytes).toString("utf8").split("\n").filter((r) => r !== "");
+  return rows.map((r) => {
+    const [, first, last, text] = r.split("\t");
+    return [Number(first), Number(last), unescape(text!)];
+  });
+}
+
 test("a block holds lines with tabs, backslashes and empty text, and closes at its size", () => {
-  const b = new SourceBlockBuilder();
+  const traceId = "8f11b857-6dc8-4e65-917e-0118b0a1a4d3";
+  const encoder = new ImportRowsEncoder(traceId);
   const lines = [1, 2, 5, 9].map((line) => ({ line, text: line === 5 ? "" : text(line) }));
-  for (const l of lines) expect(b.add(l)).toBeNull();
-  const block = b.take()!;
-  expect([block.firstLine, block.lastLine]).toEqual([1, 9]);
-  expect([...blockLines(block.text)]).toEqual(lines.map((l) => [l.line, l.text]));
-  expect([...blockLines(block.text, new Set([5, 9]))]).toEqual([[5, ""], [9, text(9)]]);
-  expect(b.take()).toBeNull();
-  let closed = 0;
-  for (let i = 1; i <= BLOCK_LINES * 2; i++) if (b.add({ line: i, text: "x" })) closed++;
-  expect(closed).toBe(2);
+  encoder.add([], lines);
+  expect(encoder.take()).toBeNull();
+  const [block, ...rest] = copiedBlocks(encoder.take(true)!.sourceLines);
+  expect(rest).toEqual([]);
+  expect(block!.slice(0, 2)).toEqual([1, 9]);
+  expect([...blockLines(block![2])]).toEqual(lines.map((l) => [l.line, l.text]));
+  expect([...blockLines(block![2], new Set([5, 9]))]).toEqual([[5, ""], [9, text(9)]]);
+  expect(encoder.take(true)).toBeNull();
+  encoder.add([], Array.from({ length: BLOCK_LINES * 2 }, (_, i) => ({ line: 10 + i, text: "x" })));
+  const closed = copiedBlocks(encoder.take(true)!.sourceLines);
+  expect(closed.map(([first, last]) => [first, last])).toEqual([
+    [10, 9 + BLOCK_LINES],
+    [10 + BLOCK_LINES, 9 + 2 * BLOCK_LINES],
+  ]);
 });
 
 test("the spool gives back what was appended, in pieces cut after a newline, never inside a character", () => {
