@@ -46,7 +46,7 @@ export class BadImportEvent extends Error {
 }
 
 /** Bytes of COPY text per piece handed on. */
-export const PIECE_BYTES = 512 * 1024;
+const PIECE_BYTES = 512 * 1024;
 
 /** Characters of text gathered before they are encoded: one native call per few hundred rows, and short-lived strings. */
 const GATHER_CHARS = 16 * 1024;

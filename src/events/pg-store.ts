@@ -658,7 +658,7 @@ class CopyWriter {
     if (rows.traceId !== this.traceId || rows.firstSeq !== this.count + 1) {
       throw new DomainError("INTERNAL", `encoded rows for ${rows.traceId} from seq ${rows.firstSeq}, expected ${this.traceId} from ${this.count + 1}`);
     }
-    if (rows.sourceLines.length > 0) (this.sources ??= new TextSpool()).appendBytes(rows.sourceLines);
+    if (rows.sourceLines.length > 0) (this.sources ??= new TextSpool()).append(rows.sourceLines);
     if (rows.count === 0) return;
     this.count += rows.count;
     this.inStatement += rows.count;

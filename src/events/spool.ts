@@ -24,14 +24,8 @@ export class TextSpool {
     return this.written + this.pendingBytes;
   }
 
-  append(text: string): void {
-    // Encoded at once: the text may be made of slices of much larger strings (an import's read
-    // chunks), which a string kept here would keep alive.
-    this.appendBytes(Buffer.from(text));
-  }
-
-  /** UTF-8 text already encoded (kept: the caller gives it up). */
-  appendBytes(b: Uint8Array): void {
+  /** UTF-8 text, as bytes the caller gives up (kept until written out). */
+  append(b: Uint8Array): void {
     this.pending.push(b);
     this.pendingBytes += b.length;
     if (this.pendingBytes >= FLUSH_BYTES) this.flush();

@@ -52,7 +52,7 @@ test("a block holds lines with tabs, backslashes and empty text, and closes at i
 test("the spool gives back what was appended, in pieces cut after a newline, never inside a character", () => {
   const spool = new TextSpool();
   const lines = Array.from({ length: 5000 }, (_, i) => `${i}\tkworker/u8:3-«ü»-€ ${"x".repeat(i % 97)}\n`);
-  for (const l of lines) spool.append(l);
+  for (const l of lines) spool.append(Buffer.from(l));
   const pieces = [...spool.pieces(4096)];
   expect(pieces.length).toBeGreaterThan(10);
   for (const p of pieces) expect(p.endsWith("\n")).toBe(true);
