@@ -45,6 +45,8 @@ export function copyRowsPerStatement(db: Pick<Database, "kind">): number {
 const EMBEDDED_SOURCE_COPY_BYTES = 8 << 20;
 /** Bytes of spooled source lines read and sent at a time (bounded memory: the import of a 1 GB log keeps under 300 MB). */
 const SOURCE_PIECE_BYTES = 1 << 20;
+/** Spooled source-line blocks written out between two COPY statements of events (about 1/8 of that once compressed). */
+export const SOURCE_BATCH_BYTES = 16 << 20;
 /** Snapshot rows per INSERT (two parameters each). */
 const SNAPSHOTS_PER_INSERT = 100;
 /** Events per page when reading. */
@@ -635,9 +637,10 @@ async function insertRows(client: pg.PoolClient, traceId: string, firstSeq: numb
  * Streams encoded rows into `events` with COPY FROM STDIN (text format),
  * rotating to a new COPY statement every `rowsPerStatement` rows (at a
  * piece's end), all inside the caller's transaction. The source-line blocks
- * go to a spool and are written after the events (`end`): ending the
- * events' COPY for them (one connection, one COPY at a time) would stall the
- * import, holding them would take memory.
+ * go to a spool, written out (one connection, one COPY at a time: the events'
+ * statement ends for them) whenever it holds SOURCE_BATCH_BYTES, at a
+ * statement's end, and at the end: the server compresses them while the
+ * parse is still going instead of after it, and the spool stays small.
  */
 class CopyWriter {
   count = 0;
@@ -659,13 +662,17 @@ class CopyWriter {
       throw new DomainError("INTERNAL", `encoded rows for ${rows.traceId} from seq ${rows.firstSeq}, expected ${this.traceId} from ${this.count + 1}`);
     }
     if (rows.sourceLines.length > 0) (this.sources ??= new TextSpool()).append(rows.sourceLines);
-    if (rows.count === 0) return;
-    this.count += rows.count;
-    this.inStatement += rows.count;
-    const stream = this.open();
-    if (!stream.write(rows.events)) await this.drained(stream);
-    if (this.failure) throw this.failure;
-    if (this.inStatement >= this.rowsPerStatement) await this.finishStatement();
+    if (rows.count > 0) {
+      this.count += rows.count;
+      this.inStatement += rows.count;
+      const stream = this.open();
+      if (!stream.write(rows.events)) await this.drained(stream);
+      if (this.failure) throw this.failure;
+    }
+    if (this.inStatement >= this.rowsPerStatement || (this.sources?.size ?? 0) >= SOURCE_BATCH_BYTES) {
+      await this.finishStatement();
+      await this.writeSources();
+    }
   }
 
   /** Ends the events' COPY, then writes the source lines, all in the caller's transaction. */

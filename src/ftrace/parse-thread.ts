@@ -16,7 +16,7 @@ export interface ParseThreadData {
 }
 
 /** Pieces of rows (about PIECE_BYTES each) posted and not yet taken. */
-const IN_FLIGHT = 4;
+const IN_FLIGHT = 16;
 
 async function run(port: NonNullable<typeof parentPort>, data: ParseThreadData): Promise<void> {
   let unacked = 0;

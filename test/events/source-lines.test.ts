@@ -8,6 +8,7 @@ import { ImportRowsEncoder } from "../../src/events/import-rows.ts";
 import { BLOCK_LINES, blockLines } from "../../src/events/source-lines.ts";
 import { DomainError } from "../../src/errors.ts";
 import { TextSpool } from "../../src/events/spool.ts";
+import { SOURCE_BATCH_BYTES } from "../../src/events/pg-store.ts";
 import type { RaceEvent } from "../../src/events/types.ts";
 import { databaseForFile } from "../helpers/db.ts";
 import { origin } from "../helpers/events.ts";
@@ -89,6 +90,24 @@ test("imported with their events, read back per event; a fork reads its base's, 
   const after = await t.store.sourceLines(fork.id, at(await t.store.read(fork.id, { from: 1, to: 1001 })));
   expect(after.size).toBe(1000);
   expect(after.get(500)).toEqual({ line: 10 + 2 * 499, text: text(10 + 2 * 499) });
+});
+
+test("an import whose lines outgrow the spool writes them between its events' COPY statements: every event keeps its line", async () => {
+  // Lines of ~600 characters: more than twice SOURCE_BATCH_BYTES of text in all, so the spool is written out mid-import.
+  const long = (line: number) => `${text(line)} ${"ü".repeat(300)}`;
+  const n = Math.ceil((2.5 * SOURCE_BATCH_BYTES) / Buffer.byteLength(long(1)));
+  const events = Array.from({ length: n }, (_, i) => ev(3 + i));
+  const batches = [];
+  for (let i = 0; i < n; i += 1000) {
+    const part = events.slice(i, i + 1000);
+    batches.push({ events: part, sourceLines: part.map((e) => ({ line: e.origin.line!, text: long(e.origin.line!) })) });
+  }
+  const trace = await t.store.importTrace({ name: "long-sources", source: { file: "long.trace", hash: null, format: "api" } }, batches);
+  expect(trace.version).toBe(n);
+  const stored = await t.store.read(trace.id);
+  const got = await t.store.sourceLines(trace.id, at(stored));
+  expect(got.size).toBe(n);
+  for (const e of stored) expect(got.get(e.seq)).toEqual({ line: e.seq + 2, text: long(e.seq + 2) });
 });
 
 test("source lines out of order are refused and nothing of the import is stored", async () => {
