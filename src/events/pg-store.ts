@@ -22,7 +22,6 @@ import * as sql from "./pg-query.ts";
 import type { EventQuery, LaneKey, TraceOverview, WindowOptions } from "./query.ts";
 import { blockLines, sourceLineProblem, type SourceLine } from "./source-lines.ts";
 import { BadImportEvent, ImportRowsEncoder, SOURCE_LINE_COLUMNS, type EncodedRows } from "./import-rows.ts";
-import { TextSpool } from "./spool.ts";
 import type { EncodedBatch, EventStore, ExpectedVersion, ImportBatch, ImportTransaction, NewTrace, SnapshotStore, TraceInfo, VerdictStore } from "./store.ts";
 import type { RaceEvent, StoredEvent } from "./types.ts";
 import { openDatabase, type Database, type OpenOptions } from "../db/connection.ts";
@@ -41,12 +40,16 @@ export const EMBEDDED_COPY_ROWS = 50_000;
 export function copyRowsPerStatement(db: Pick<Database, "kind">): number {
   return db.kind === "embedded" ? EMBEDDED_COPY_ROWS : Number.POSITIVE_INFINITY;
 }
-/** Bytes of spooled source lines per COPY statement on the embedded database (which holds a COPY whole). */
-const EMBEDDED_SOURCE_COPY_BYTES = 8 << 20;
-/** Bytes of spooled source lines read and sent at a time (bounded memory: the import of a 1 GB log keeps under 300 MB). */
-const SOURCE_PIECE_BYTES = 1 << 20;
-/** Spooled source-line blocks written out between two COPY statements of events (about 1/8 of that once compressed). */
+/**
+ * Bytes of source-line blocks an import holds before it writes them, in one COPY statement between two of
+ * its events' (about 1/8 of that once compressed): bounded memory, and the server compresses them while the
+ * parse goes on. Half of it on the embedded database, which holds a COPY statement whole.
+ */
 export const SOURCE_BATCH_BYTES = 16 << 20;
+
+function sourceBatchBytes(db: Pick<Database, "kind">): number {
+  return db.kind === "embedded" ? SOURCE_BATCH_BYTES / 2 : SOURCE_BATCH_BYTES;
+}
 /** Snapshot rows per INSERT (two parameters each). */
 const SNAPSHOTS_PER_INSERT = 100;
 /** Events per page when reading. */
@@ -465,7 +468,7 @@ export class PgEventStore implements EventStore, SnapshotStore, VerdictStore {
     const id = trace.id ?? randomUUID();
     await this.transaction(`importing trace "${trace.name}"`, async (client) => {
       await insertTrace(client, id, trace);
-      const copy = new CopyWriter(client, id, copyRowsPerStatement(this.db));
+      const copy = new CopyWriter(client, id, copyRowsPerStatement(this.db), sourceBatchBytes(this.db));
       // Batches of events are encoded here; an importer may hand rows it encoded already (the same encoder).
       const encoder = new ImportRowsEncoder(id);
       let lastSourceLine = 0;
@@ -647,14 +650,15 @@ async function insertRows(client: pg.PoolClient, traceId: string, firstSeq: numb
  * Streams encoded rows into `events` with COPY FROM STDIN (text format),
  * rotating to a new COPY statement every `rowsPerStatement` rows (at a
  * piece's end), all inside the caller's transaction. The source-line blocks
- * go to a spool, written out (one connection, one COPY at a time: the events'
- * statement ends for them) whenever it holds SOURCE_BATCH_BYTES, at a
- * statement's end, and at the end: the server compresses them while the
- * parse is still going instead of after it, and the spool stays small.
+ * are held and written (one connection, one COPY at a time: the events'
+ * statement ends for them) once they reach `sourceBatchBytes`, when a
+ * statement ends, and at the end.
  */
 class CopyWriter {
   count = 0;
-  private sources: TextSpool | null = null;
+  /** Source-line blocks not yet written: COPY rows, whole rows in each. */
+  private sources: Uint8Array[] = [];
+  private sourceBytes = 0;
   private stream: ReturnType<typeof copyFrom> | null = null;
   private inStatement = 0;
   private failure: Error | null = null;
@@ -663,6 +667,7 @@ class CopyWriter {
     private readonly client: pg.PoolClient,
     private readonly traceId: string,
     private readonly rowsPerStatement: number,
+    private readonly sourceBatchBytes: number,
   ) {}
 
   /** Adds rows of `ImportRowsEncoder`: they must be this trace's and follow on from the rows written so far. */
@@ -671,7 +676,10 @@ class CopyWriter {
     if (rows.traceId !== this.traceId || rows.firstSeq !== this.count + 1) {
       throw new DomainError("INTERNAL", `encoded rows for ${rows.traceId} from seq ${rows.firstSeq}, expected ${this.traceId} from ${this.count + 1}`);
     }
-    if (rows.sourceLines.length > 0) (this.sources ??= new TextSpool()).append(rows.sourceLines);
+    if (rows.sourceLines.length > 0) {
+      this.sources.push(rows.sourceLines);
+      this.sourceBytes += rows.sourceLines.length;
+    }
     if (rows.count > 0) {
       this.count += rows.count;
       this.inStatement += rows.count;
@@ -679,47 +687,39 @@ class CopyWriter {
       if (!stream.write(rows.events)) await this.drained(stream);
       if (this.failure) throw this.failure;
     }
-    if (this.inStatement >= this.rowsPerStatement || (this.sources?.size ?? 0) >= SOURCE_BATCH_BYTES) {
+    if (this.inStatement >= this.rowsPerStatement || this.sourceBytes >= this.sourceBatchBytes) {
       await this.finishStatement();
       await this.writeSources();
     }
   }
 
-  /** Ends the events' COPY, then writes the source lines, all in the caller's transaction. */
+  /** Ends the events' COPY, then writes the source lines held, all in the caller's transaction. */
   async end(): Promise<void> {
     await this.finishStatement();
     await this.writeSources();
   }
 
-  /** The spooled source-line blocks: one COPY on a server, statements of a few MB on the embedded database. */
+  /** The source-line blocks held, in one COPY statement. */
   private async writeSources(): Promise<void> {
-    const spool = this.sources;
-    if (!spool) return;
-    try {
-      const copy = async (pieces: Iterable<string>) => {
-        const stream = this.client.query(copyFrom(`COPY source_lines (${SOURCE_LINE_COLUMNS}) FROM STDIN`));
-        await new Promise<void>((resolve, reject) => {
-          stream.once("finish", resolve);
-          stream.once("error", reject);
-          (async () => {
-            for (const piece of pieces) if (!stream.write(piece)) await new Promise((r) => stream.once("drain", r));
-            stream.end();
-          })().catch(reject);
-        });
-      };
-      if (Number.isFinite(this.rowsPerStatement)) {
-        for (const piece of spool.pieces(EMBEDDED_SOURCE_COPY_BYTES)) await copy([piece]);
-      } else await copy(spool.pieces(SOURCE_PIECE_BYTES));
-    } finally {
-      spool.close();
-      this.sources = null;
-    }
+    const pieces = this.sources;
+    if (pieces.length === 0) return;
+    this.sources = [];
+    this.sourceBytes = 0;
+    const stream = this.client.query(copyFrom(`COPY source_lines (${SOURCE_LINE_COLUMNS}) FROM STDIN`));
+    const finished = new Promise<void>((resolve, reject) => {
+      stream.once("finish", resolve);
+      stream.once("error", reject);
+    });
+    finished.catch(() => {}); // awaited below, unless a write fails first
+    for (const piece of pieces) if (!stream.write(piece)) await this.drained(stream);
+    stream.end();
+    await finished;
   }
 
   /** Gives up: the caller discards the connection, which ends the COPY and the transaction. */
   abandon(): void {
-    this.sources?.close();
-    this.sources = null;
+    this.sources = [];
+    this.sourceBytes = 0;
     this.stream?.removeAllListeners();
     this.stream?.on("error", () => {});
     this.stream = null;

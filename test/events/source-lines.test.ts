@@ -7,7 +7,6 @@
 import { ImportRowsEncoder } from "../../src/events/import-rows.ts";
 import { BLOCK_LINES, blockLines } from "../../src/events/source-lines.ts";
 import { DomainError } from "../../src/errors.ts";
-import { TextSpool } from "../../src/events/spool.ts";
 import { SOURCE_BATCH_BYTES } from "../../src/events/pg-store.ts";
 import type { RaceEvent } from "../../src/events/types.ts";
 import { databaseForFile } from "../helpers/db.ts";
@@ -50,18 +49,6 @@ test("a block holds lines with tabs, backslashes and empty text, and closes at i
   ]);
 });
 
-test("the spool gives back what was appended, in pieces cut after a newline, never inside a character", () => {
-  const spool = new TextSpool();
-  const lines = Array.from({ length: 5000 }, (_, i) => `${i}\tkworker/u8:3-«ü»-€ ${"x".repeat(i % 97)}\n`);
-  for (const l of lines) spool.append(Buffer.from(l));
-  const pieces = [...spool.pieces(4096)];
-  expect(pieces.length).toBeGreaterThan(10);
-  for (const p of pieces) expect(p.endsWith("\n")).toBe(true);
-  expect(pieces.join("")).toBe(lines.join(""));
-  spool.close();
-  expect([...new TextSpool().pieces()]).toEqual([]);
-});
-
 test("imported with their events, read back per event; a fork reads its base's, and keeps them when the base is deleted", async () => {
   const n = 1500;
   const events = Array.from({ length: n }, (_, i) => ev(10 + 2 * i));
@@ -92,8 +79,8 @@ test("imported with their events, read back per event; a fork reads its base's, 
   expect(after.get(500)).toEqual({ line: 10 + 2 * 499, text: text(10 + 2 * 499) });
 });
 
-test("an import whose lines outgrow the spool writes them between its events' COPY statements: every event keeps its line", async () => {
-  // Lines of ~600 characters: more than twice SOURCE_BATCH_BYTES of text in all, so the spool is written out mid-import.
+test("an import whose lines outgrow what it holds writes them between its events' COPY statements: every event keeps its line", async () => {
+  // Lines of ~600 characters: more than twice SOURCE_BATCH_BYTES of text in all, so they are written out mid-import.
   const long = (line: number) => `${text(line)} ${"ü".repeat(300)}`;
   const n = Math.ceil((2.5 * SOURCE_BATCH_BYTES) / Buffer.byteLength(long(1)));
   const events = Array.from({ length: n }, (_, i) => ev(3 + i));
