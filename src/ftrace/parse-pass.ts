@@ -27,13 +27,16 @@ export interface PassOptions {
   readonly maxLineBytes?: number;
   readonly queueLimit?: number;
   readonly tmpRoot?: string;
+  /** False: the caller hashes and scans the content itself (`ContentScan`), on another thread; `done` has no hash. */
+  readonly scan?: boolean;
 }
 
 export type PassMessage =
   | { readonly kind: "format"; readonly format: string }
   | { readonly kind: "rows"; readonly rows: EncodedRows }
   | { readonly kind: "progress"; readonly bytes: number; readonly lines: number; readonly events: number }
-  | { readonly kind: "done"; readonly report: ImportReport; readonly hash: string }
+  /** `hash`: null when the pass did not scan (`PassOptions.scan` false). */
+  | { readonly kind: "done"; readonly report: ImportReport; readonly hash: string | null }
   /** The pass stopped: a bad line (INVALID_TRACE), a second fsid found late (SECOND_FSID), or another DomainError's code. */
   | { readonly kind: "failed"; readonly code: string; readonly message: string };
 
@@ -57,7 +60,7 @@ export async function* parsePass(src: SourceFile, table: MapTable, opts: PassOpt
     });
     const encoder = new ImportRowsEncoder(opts.traceId);
     const splitter = new LineSplitter(opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
-    const scan = new ContentScan();
+    const scan = opts.scan === false ? null : new ContentScan();
     const position: ReadPosition = { bytes: 0 };
     let nextProgress = PROGRESS_EVERY;
     let announced = false;
@@ -71,10 +74,12 @@ export async function* parsePass(src: SourceFile, table: MapTable, opts: PassOpt
     };
     try {
       for await (const chunk of readChunks(src, position)) {
-        scan.push(chunk);
-        if (scan.multipleFsids && !opts.multipleFsids) {
-          yield { kind: "failed", code: "SECOND_FSID", message: `${src.display}: a second fsid` };
-          return;
+        if (scan) {
+          scan.push(chunk);
+          if (scan.multipleFsids && !opts.multipleFsids) {
+            yield secondFsid(src);
+            return;
+          }
         }
         feed(splitter.push(chunk));
         // The format is known once the first content line is read: the store creates the trace then.
@@ -108,10 +113,15 @@ export async function* parsePass(src: SourceFile, table: MapTable, opts: PassOpt
     const rows = encoder.take(true);
     if (rows) yield { kind: "rows", rows };
     yield progress();
-    yield { kind: "done", report: importer.buildReport(), hash: scan.hash() };
+    yield { kind: "done", report: importer.buildReport(), hash: scan?.hash() ?? null };
   } finally {
     overflow.close();
   }
+}
+
+/** The pass stops at a second fsid: the import starts again knowing it (binding by fsid). */
+export function secondFsid(src: Pick<SourceFile, "display">): PassMessage {
+  return { kind: "failed", code: "SECOND_FSID", message: `${src.display}: a second fsid` };
 }
 
 /** The message of an error that stops the pass for a reason the user is told; null for a bug. */

@@ -235,10 +235,15 @@ export class ContentScan {
   }
 }
 
+/** Feeds `scan` the whole content, read on its own. */
+export async function scanAll(src: SourceFile, scan: ContentScan): Promise<void> {
+  for await (const chunk of readChunks(src)) scan.push(chunk);
+}
+
 /** One pass over the content: hash, size, and whether tracepoints print more than one fsid. */
 export async function prescan(src: Source): Promise<Prescan> {
   const scan = new ContentScan();
-  for await (const chunk of readChunks(src)) scan.push(chunk);
+  await scanAll(src, scan);
   if (scan.bytes === 0) throw invalid(`${src.display}: empty file`);
   return { hash: scan.hash(), bytes: scan.bytes, multipleFsids: scan.multipleFsids };
 }

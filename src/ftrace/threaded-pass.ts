@@ -7,9 +7,9 @@
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { DomainError } from "../errors.ts";
-import type { PassMessage, PassOptions } from "./parse-pass.ts";
+import { secondFsid, type PassMessage, type PassOptions } from "./parse-pass.ts";
 import type { ParseThreadData } from "./parse-thread.ts";
-import type { SourceFile } from "./source.ts";
+import { ContentScan, scanAll, type SourceFile } from "./source.ts";
 
 /** The compiled thread next to this module (dist/cli), or in a source checkout the shim that loads the TypeScript through tsx. */
 function threadFile(): string {
@@ -24,7 +24,17 @@ function threadFile(): string {
 const PARSE_HEAP_MB = 256;
 
 export async function* threadedPass(src: SourceFile, mapFiles: readonly string[], opts: PassOptions): AsyncGenerator<PassMessage> {
-  const data: ParseThreadData = { src: { display: src.display, path: src.path, gzip: src.gzip, size: src.size, inflate: src.inflate }, mapFiles, opts };
+  // The parse thread is what an import waits for: a plain file's hash and fsid scan (a read of its own, from the
+  // page cache) run here instead, beside the writing of rows, which leaves this thread mostly idle. A gzip
+  // would be inflated twice: its thread scans it.
+  const scan = src.gzip ? null : new ContentScan();
+  const scanned = scan ? scanAll(src, scan) : null;
+  scanned?.catch(() => {}); // awaited at the end, unless the pass stops first
+  const data: ParseThreadData = {
+    src: { display: src.display, path: src.path, gzip: src.gzip, size: src.size, inflate: src.inflate },
+    mapFiles,
+    opts: { ...opts, scan: scan === null },
+  };
   // The pass holds a bounded amount (its output queue spills to a file): a bounded old generation keeps
   // the collector from letting garbage pile up.
   const worker = new Worker(threadFile(), { workerData: data, resourceLimits: { maxOldGenerationSizeMb: PARSE_HEAP_MB } });
@@ -54,8 +64,13 @@ export async function* threadedPass(src: SourceFile, mapFiles: readonly string[]
   });
   try {
     for (;;) {
-      const m = queue.shift();
+      let m = queue.shift();
       if (m) {
+        if (m.kind === "done" && scanned) {
+          await scanned;
+          m = { ...m, hash: scan!.hash() };
+        }
+        if (scan?.multipleFsids && !opts.multipleFsids) m = secondFsid(src);
         yield m;
         if (m.kind === "rows") worker.postMessage("taken");
         if (m.kind === "done" || m.kind === "failed") return;

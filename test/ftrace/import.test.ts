@@ -2,6 +2,7 @@
  * `importFile` into a real PostgreSQL: real logs, re-imports, and every bad
  * input of issue 4 (each a clear message and nothing half-written).
  */
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { Readable } from "node:stream";
@@ -121,6 +122,8 @@ describe("in a worker thread (a large file's parse)", () => {
       const some = [stored[0]!, stored[Math.floor(stored.length / 2)]!, stored.at(-1)!];
       const source = await t.store.sourceLines(r.trace.id, some.map((e) => ({ seq: e.seq, line: e.origin.line })));
       for (const e of some) expect(source.get(e.seq)?.text).toBe(lines[e.origin.line! - 1]);
+      // The content's hash (taken beside the thread, not in it), as sha256sum gives it.
+      expect(r.trace.source.hash).toBe(createHash("sha256").update(readFileSync(file)).digest("hex"));
     },
   );
 
