@@ -197,6 +197,8 @@ export interface Prescan {
 // `: ee24aaec-78d8-4bb8-a596-09a234d3cdd9:` — the fsid prefix of a ≥4.8 btrfs tracepoint
 const UUID = UUID_PATTERN;
 const FSID = new RegExp(`: (${UUID}):`);
+/** Longer than `: <fsid>:` (39 characters). */
+const SEAM = 48;
 
 /**
  * The content's hash, size, and whether tracepoints print more than one
@@ -217,16 +219,23 @@ export class ContentScan {
     this.sha.update(chunk);
     this.bytes += chunk.length;
     if (this.multipleFsids) return;
-    // latin1 keeps byte offsets; the tail covers an fsid split across chunks.
-    const text = this.tail + chunk.toString("latin1");
-    this.tail = text.slice(-48);
-    if (this.first === null) {
-      const m = FSID.exec(text);
-      if (!m) return;
-      this.first = m[1]!;
-      this.other = new RegExp(`: (?!${this.first}:)${UUID}:`);
+    // latin1 keeps byte offsets. An fsid split across chunks is in the seam: the last bytes before and the
+    // first after, searched apart (joining them to the whole chunk would copy it).
+    const text = chunk.toString("latin1");
+    const seam = this.tail + text.slice(0, SEAM);
+    this.tail = text.length >= SEAM ? text.slice(-SEAM) : (this.tail + text).slice(-SEAM);
+    for (const t of [seam, text]) {
+      if (this.first === null) {
+        const m = FSID.exec(t);
+        if (!m) continue;
+        this.first = m[1]!;
+        this.other = new RegExp(`: (?!${this.first}:)${UUID}:`);
+      }
+      if (this.other!.test(t)) {
+        this.multipleFsids = true;
+        return;
+      }
     }
-    if (this.other!.test(text)) this.multipleFsids = true;
   }
 
   /** sha256 of everything pushed, hex (once, at the end). */
