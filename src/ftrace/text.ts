@@ -36,15 +36,20 @@ export function parseTimestampNs(text: string): bigint | null {
   return digits === null ? null : BigInt(digits);
 }
 
-/** The digits of a timestamp's integer nanoseconds (`parseTimestampNs` without the bigint); null if malformed. */
-export function timestampDigits(text: string): string | null {
+/** Whether `text` is a timestamp `parseTimestampNs` reads. */
+export function isTimestamp(text: string): boolean {
   const dot = text.indexOf(".");
-  if (dot < 0) return text.length > 0 && allDigits(text, 0, text.length) ? text : null;
+  if (dot < 0) return text.length > 0 && allDigits(text, 0, text.length);
   const fracLength = text.length - dot - 1;
-  if (dot === 0 || fracLength === 0 || fracLength > 9) return null;
-  if (!allDigits(text, 0, dot) || !allDigits(text, dot + 1, text.length)) return null;
+  return dot > 0 && fracLength > 0 && fracLength <= 9 && allDigits(text, 0, dot) && allDigits(text, dot + 1, text.length);
+}
+
+/** The digits of a timestamp's integer nanoseconds (`parseTimestampNs` without the bigint); null if malformed. */
+function timestampDigits(text: string): string | null {
+  if (!isTimestamp(text)) return null;
+  const dot = text.indexOf(".");
   // Pad the fraction to nine digits (µs → ns) and read both parts as one integer.
-  return text.slice(0, dot) + text.slice(dot + 1) + ZEROS[9 - fracLength];
+  return dot < 0 ? text : text.slice(0, dot) + text.slice(dot + 1) + ZEROS[9 - (text.length - dot - 1)];
 }
 
 const ZEROS = ["", "0", "00", "000", "0000", "00000", "000000", "0000000", "00000000", "000000000"];

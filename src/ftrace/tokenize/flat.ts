@@ -7,7 +7,7 @@
  */
 import type { LineRecord, TaskRef } from "../records.ts";
 import { LineError } from "../records.ts";
-import { normalizeName, parseTimestampNs, timestampDigits } from "../text.ts";
+import { isTimestamp, normalizeName, parseTimestampNs } from "../text.ts";
 import { checkUtf8Outside, commonLine, SKIP, taskRef } from "./common.ts";
 
 /** The columns before the body, shared with trace-cmd report. */
@@ -69,7 +69,7 @@ export function tokenizeFlat(text: string, quiet: QuietTracepoint = NONE_QUIET):
   }
   const name = quietName(m[5]!, quiet);
   // What the full path would refuse (a bad timestamp, a pid out of range) takes it, to be refused there.
-  if (name !== null && timestampDigits(m[4]!) !== null && Number(m[2]) <= PID_MAX) {
+  if (name !== null && isTimestamp(m[4]!) && Number(m[2]) <= PID_MAX) {
     checkUtf8Outside(m[5]);
     return { kind: "quiet", name };
   }
@@ -83,9 +83,14 @@ function quietName(body: string, quiet: QuietTracepoint): string | null {
   const name = body.slice(0, colon);
   if (!quiet(name) || /\s/.test(name)) return null;
   if (colon + 1 === body.length) return name;
-  if (!/\s/.test(body[colon + 1]!)) return null;
-  return body.slice(colon + 1).trimStart().startsWith("bgr:") ? null : name;
+  // After `name:` and its spaces, not a `bgr:` annotation (read without cutting the body: most lines come here).
+  let at = colon + 1;
+  if (!SPACE.test(body[at]!)) return null;
+  while (at < body.length && SPACE.test(body[at]!)) at++;
+  return body.startsWith("bgr:", at) ? null : name;
 }
+
+const SPACE = /\s/;
 
 /** The record of a flat body (`func <-parent`, `name: text`). */
 export function flatBody(p: FlatPrefix): LineRecord {
