@@ -19,7 +19,9 @@
  *
  * (`racelab db migrate` runs first, not counted: the database a user has
  * exists.) Both outputs are checked: ten traces, no skipped line, every
- * (trace, rule set) pair once. Then the two yardsticks, each compared with
+ * (trace, rule set) pair once. Printed beside it, not the headline: the same
+ * job as one call, `racelab check f1 … f10 --rules unpatched --rules patched
+ * --json` (check imports the files it is given), on a fresh database of its own. Then the two yardsticks, each compared with
  * racelab log by log (events, unbound events, the verdict under each rule
  * set; for the Python one also the first finding's effect and line), a
  * disagreement printed:
@@ -295,6 +297,8 @@ interface Round {
   readonly chk: Call;
   /** `racelab traces`: the start-up of a command that opens the database (not counted). */
   readonly startup: Call;
+  /** The same job as one call, on a fresh database of its own: `racelab check FILE… --rules … --json` imports the files first. */
+  readonly oneCall: Call;
   readonly imported: ImportOut[];
   readonly verdicts: Map<string, CheckOut>;
   /** The issue's yardstick (bench/yardstick/straightforward.py), a child process. */
@@ -329,11 +333,26 @@ async function round(logs: readonly LogFile[], db: Database): Promise<Round> {
     throw new Error(`check printed ${checked.length} reports, not one per (trace, rule set) of ${ids.length} × ${RULE_SETS.length}`);
   }
   const startup = await racelab(["traces", "--json"], db);
+  const oneCall = await oneCallJob(logs);
   const python = await pythonYardstick(logs.map((l) => l.path));
   const c0 = process.cpuUsage();
   const yardstick = replayLogs(logs.map((l) => l.path));
   const c1 = process.cpuUsage(c0);
-  return { migrate, imp, chk, startup, imported, verdicts, python, yardstick, yardstickCpu: (c1.user + c1.system) / 1e6, load: load0 };
+  return { migrate, imp, chk, startup, oneCall, imported, verdicts, python, yardstick, yardstickCpu: (c1.user + c1.system) / 1e6, load: load0 };
+}
+
+/** The whole job in one call (check imports the files it is given), on a fresh database; its output checked for every pair. */
+async function oneCallJob(logs: readonly LogFile[]): Promise<Call> {
+  const db = await freshDatabase();
+  try {
+    await racelab(["db", "migrate", "--json"], db);
+    const call = await racelab(["check", ...logs.map((l) => l.path), ...RULE_SETS.flatMap((r) => ["--rules", r]), "--json"], db);
+    const reports = call.stdout.trim().split("\n");
+    if (reports.length !== logs.length * RULE_SETS.length) throw new Error(`check of the files printed ${reports.length} reports, expected ${logs.length * RULE_SETS.length}`);
+    return call;
+  } finally {
+    await db.drop();
+  }
 }
 
 interface Disagreements {
@@ -422,7 +441,8 @@ async function main(): Promise<void> {
         console.log(
           `round ${i + 1} (load ${r.load}): racelab import ${s(r.imp.wall)} (${cpuNote(r.imp)}) + check ${s(r.chk.wall)} (${cpuNote(r.chk)}) = ${s(total)}; ` +
             `Python yardstick ${s(r.python.wall)} (CPU ${r.python.cpu === null ? "?" : s(r.python.cpu)}), ratio ${(r.python.wall / total).toFixed(2)}; ` +
-            `TypeScript yardstick ${s(r.yardstick.secs)} (CPU ${s(r.yardstickCpu)}; parse and bind ${s(r.yardstick.parseSecs)}, replay ${s(r.yardstick.replaySecs)}), ratio ${(r.yardstick.secs / total).toFixed(2)}` +
+            `TypeScript yardstick ${s(r.yardstick.secs)} (CPU ${s(r.yardstickCpu)}; parse and bind ${s(r.yardstick.parseSecs)}, replay ${s(r.yardstick.replaySecs)}), ratio ${(r.yardstick.secs / total).toFixed(2)}; ` +
+            `the same job as one racelab call ${s(r.oneCall.wall)} (${cpuNote(r.oneCall)})` +
             `   [not counted: db migrate ${s(r.migrate.wall)}, start-up of racelab traces ${s(r.startup.wall)}]`,
         );
       } finally {
@@ -452,6 +472,8 @@ async function main(): Promise<void> {
     console.log(`  racelab import (1 call):  ${s(imp)}   process CPU ${cpu(rounds.map((r) => r.imp.cpu))}${server ? `, its PostgreSQL backends' CPU ${cpu(rounds.map((r) => r.imp.serverCpu))}` : ""}`);
     console.log(`  racelab check  (1 call):  ${s(chk)}   process CPU ${cpu(rounds.map((r) => r.chk.cpu))}${server ? `, its PostgreSQL backends' CPU ${cpu(rounds.map((r) => r.chk.serverCpu))}` : ""}`);
     console.log(`  racelab total:            ${s(total)}`);
+    const one = median(rounds.map((r) => r.oneCall.wall));
+    console.log(`  the same job as one call (racelab check FILE… --rules unpatched --rules patched, which imports the files): ${s(one)}   process CPU ${cpu(rounds.map((r) => r.oneCall.cpu))}`);
     console.log(`  Python yardstick (the issue's; python3 child process, start-up included):  ${s(py)}   CPU ${cpu(rounds.map((r) => r.python.cpu))}`);
     console.log(
       `  TypeScript yardstick (harder second bar; in this process, racelab's replay engine):  ${s(ys)}   CPU ${s(median(rounds.map((r) => r.yardstickCpu)))} (parse and bind ${s(median(rounds.map((r) => r.yardstick.parseSecs)))}, replay ${s(median(rounds.map((r) => r.yardstick.replaySecs)))})`,
@@ -496,6 +518,7 @@ async function main(): Promise<void> {
       `ratio Python yardstick / racelab: ${ratio.toFixed(2)}   (${s(py)} / ${s(total)}, medians; target ≥ 3: ${ratio >= 3 ? "met" : "MISSED"})  [${server ? "PostgreSQL server" : "embedded PGlite"}]`,
     );
     console.log(`  same in CPU seconds: ${cpuRatio(median(rounds.map((r) => r.python.cpu ?? Number.NaN)))}`);
+    console.log(`  the job as one racelab call: ${(py / one).toFixed(2)}   (${s(py)} / ${s(one)})`);
     console.log(
       `harder second bar, TypeScript yardstick / racelab: ${(ys / total).toFixed(2)}   (${s(ys)} / ${s(total)}, medians; in-process, no start-up, racelab's own replay engine)`,
     );
