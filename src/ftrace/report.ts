@@ -169,8 +169,10 @@ export class ReportBuilder {
   }
 
   build(): ImportReport {
-    const unmapped: Record<string, number> = {};
-    for (const [k, v] of [...this.unmappedCounts].sort((a, b) => b[1].n - a[1].n || (a[0] < b[0] ? -1 : 1))) unmapped[k] = v.n;
+    // fromEntries defines each name as an own key: assigning `unmapped["__proto__"]` would set the prototype instead.
+    const unmapped: Record<string, number> = Object.fromEntries(
+      [...this.unmappedCounts].sort((a, b) => b[1].n - a[1].n || (a[0] < b[0] ? -1 : 1)).map(([k, v]) => [k, v.n]),
+    );
     return {
       format: this.format,
       lines: this.lines,

@@ -16,6 +16,7 @@ test("a well-formed noise tracepoint line is a quiet record named by its tracepo
   // an unknown tracepoint too; a mapped one and an annotation are read whole
   expect(tokenizeFlat("  dd-1  [000] ....  1.0: some_new_tracepoint: a=1", quiet)).toEqual({ kind: "quiet", name: "some_new_tracepoint" });
   expect(tokenizeFlat("  dd-1  [000] ....  1.0: tracing_mark_write: bgr: args bytenr=4096", quiet).kind).toBe("print");
+  expect(tokenizeFlat("  dd-1  [000] ....  1.0: tracing_mark_write:  \t bgr: args bytenr=4096", quiet).kind).toBe("print");
   expect(tokenizeFlat("  dd-1  [000] ....  1.0: btrfs_chunk_free: 8f11b857-6dc8-4e65-917e-0118b0a1a4d3: root=3(CHUNK_TREE) offset=1 size=2 num_stripes=1 sub_stripes=1 type=DATA", quiet).kind).toBe("tracepoint");
 });
 
@@ -48,4 +49,19 @@ test("the importer counts quiet lines of an unknown tracepoint as unmapped, and 
   expect(r.unmapped).toEqual({ some_new_tracepoint: 1 });
   expect(r.lineBuckets!.byName.some_new_tracepoint).toEqual({ events: 0, context: 0, noise: 1 });
   expect(r.lineBuckets!.byName.btrfs_space_reservation).toEqual({ events: 0, context: 0, noise: 1 });
+});
+
+test("a tracepoint named like an object's own keys is counted under its name", () => {
+  const imp = new TraceImporter({ table });
+  imp.push("# tracer: nop", 1);
+  imp.push("  dd-1  [000] ....  1.0: __proto__: a=1", 2);
+  imp.push("  dd-1  [000] ....  1.1: __proto__: a=2", 3);
+  imp.push("  dd-1  [000] ....  1.2: constructor: a=3", 4);
+  imp.finish();
+  const r = imp.buildReport();
+  expect(Object.entries(r.unmapped)).toEqual([
+    ["__proto__", 2],
+    ["constructor", 1],
+  ]);
+  expect(JSON.parse(JSON.stringify(r.unmapped))).toEqual(JSON.parse('{"__proto__": 2, "constructor": 1}'));
 });
