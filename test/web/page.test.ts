@@ -292,7 +292,12 @@ test("import: refused to a student, a race log dropped on the page by the instru
   const done = await waitText(page, "[data-testid=import-done]", /Imported dropped-trim-race/);
   const stored = await gql<{ trace: { version: number; format: string; sourceHash: string } | null }>(`query($t: ID!) { trace(id: $t) { version format sourceHash } }`, { t: "dropped-trim-race" });
   expect(stored.trace).not.toBeNull();
-  expect(done).toBe(`✔ Imported dropped-trim-race from trim-vs-bg-removal.trace: ${stored.trace!.version} events from ${log.split("\n").filter((l, i, a) => i < a.length - 1 || l !== "").length} lines. Open its timeline →`);
+  const logLines = log.split("\n").filter((l, i, a) => i < a.length - 1 || l !== "").length;
+  expect(done).toMatch(new RegExp(`^✔ Imported dropped-trim-race from trim-vs-bg-removal\\.trace: ${stored.trace!.version} events from ${logLines} lines\\. Lines: .* Open its timeline →$`));
+  // Each line counted once: the lines that made its events, the rest context or noise.
+  const [made, contextLines, noise] = (/^Lines: (\d+) made events, (\d+) context, (\d+) noise$/.exec(await text(page, "[data-testid=line-buckets] summary")) ?? []).slice(1).map(Number);
+  expect(made).toBe(stored.trace!.version);
+  expect(made! + contextLines! + noise!).toBe(logLines);
   expect(stored.trace!.format).toMatch(/^ftrace-/);
   await shot(page, "import-done");
   await page.click("text=Open its timeline");
@@ -329,6 +334,10 @@ test("import: refused to a student, a race log dropped on the page by the instru
   expect(statuses.some((s) => /Uploaded balance-events\.trace \(7\.4 MiB\); importing…/.test(s))).toBe(true);
   const realTrace = await gql<{ trace: { version: number } }>(`{ trace(id: "balance-events.trace") { version } }`);
   expect(real).toContain(`${realTrace.trace.version} events from ${readFileSync(REAL_LOG, "utf8").trimEnd().split("\n").length} lines`);
+  // Why it comes back clean: what its lines were (balance-events.trace: 53,894 lines, 53,264 of them space-reservation noise).
+  expect(await text(page, "[data-testid=line-buckets] summary")).toBe("Lines: 349 made events, 1 context, 53544 noise");
+  await page.click("[data-testid=line-buckets] summary");
+  expect(await text(page, "[data-testid=line-buckets] li:first-child")).toBe("btrfs_space_reservation: 53264 noise");
   await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
 
   // Its timeline: hundreds of events, many tasks: one lane per CPU, only the rows in view drawn.

@@ -73,7 +73,19 @@ export interface UploadResult {
   readonly lines: number;
   readonly skipped: readonly number[];
   readonly unmapped: Readonly<Record<string, number>> | readonly { name: string; count: number }[];
+  /** Every line of the file counted once, as events / context / noise, in all and by name (most lines first); null for a duplicate's old report. */
+  readonly lineBuckets?: LineBuckets | null;
   readonly duplicate: boolean;
+}
+
+export interface LineCounts {
+  readonly events: number;
+  readonly context: number;
+  readonly noise: number;
+}
+
+export interface LineBuckets extends LineCounts {
+  readonly byName: Readonly<Record<string, LineCounts>>;
 }
 
 export interface UploadProgress {

@@ -4,7 +4,7 @@
  * to the new trace's timeline. Uses POST /upload (see api.ts).
  */
 import { useRef, useState, type DragEvent } from "react";
-import { uploadLog, type UploadProgress, type UploadResult } from "../api.ts";
+import { uploadLog, type LineBuckets, type UploadProgress, type UploadResult } from "../api.ts";
 
 type Status =
   | { kind: "idle" }
@@ -20,6 +20,33 @@ function bytes(n: number): string {
 
 function unmappedList(u: UploadResult["unmapped"]): { name: string; count: number }[] {
   return Array.isArray(u) ? [...u] : Object.entries(u).map(([name, count]) => ({ name, count: count as number }));
+}
+
+const BUCKETS = ["events", "context", "noise"] as const;
+
+/**
+ * What the file's lines were: a log that comes back clean is often mostly
+ * lines that make no event (`btrfs_space_reservation` noise), and this says so.
+ */
+function LineBucketsReport(props: { buckets: LineBuckets }) {
+  const b = props.buckets;
+  const names = Object.entries(b.byName);
+  const counts = (c: LineBuckets | LineBuckets["byName"][string]) =>
+    BUCKETS.filter((k) => c[k] > 0)
+      .map((k) => `${c[k]} ${k === "events" ? "made events" : k}`)
+      .join(", ");
+  return (
+    <details data-testid="line-buckets">
+      <summary>Lines: {counts(b) || "none"}</summary>
+      <ul>
+        {names.map(([name, c]) => (
+          <li key={name}>
+            <code>{name}</code>: {counts(c)}
+          </li>
+        ))}
+      </ul>
+    </details>
+  );
 }
 
 export function ImportPage(props: { onImported: (traceName: string) => string }) {
@@ -143,6 +170,7 @@ export function ImportPage(props: { onImported: (traceName: string) => string })
               {status.result.duplicate ? "Already imported: " : "Imported "}
               <strong>{status.result.trace.name}</strong> from {status.file.name}: {status.result.events} events from {status.result.lines} lines.
             </p>
+            {status.result.lineBuckets ? <LineBucketsReport buckets={status.result.lineBuckets} /> : null}
             {status.result.skipped.length > 0 ? <p>Skipped invalid lines: {status.result.skipped.slice(0, 20).join(", ")}{status.result.skipped.length > 20 ? ", …" : ""}</p> : null}
             {unmappedList(status.result.unmapped).length > 0 ? (
               <details>
