@@ -244,9 +244,12 @@ export class ContentScan {
   }
 }
 
-/** Feeds `scan` the whole content, read on its own. */
-export async function scanAll(src: SourceFile, scan: ContentScan): Promise<void> {
-  for await (const chunk of readChunks(src)) scan.push(chunk);
+/** Feeds `scan` the whole content, read on its own (until `signal` aborts: then it stops reading, the scan incomplete). */
+export async function scanAll(src: SourceFile, scan: ContentScan, signal?: AbortSignal): Promise<void> {
+  for await (const chunk of readChunks(src)) {
+    if (signal?.aborted) return;
+    scan.push(chunk);
+  }
 }
 
 /** One pass over the content: hash, size, and whether tracepoints print more than one fsid. */

@@ -28,8 +28,9 @@ export async function* threadedPass(src: SourceFile, mapFiles: readonly string[]
   // page cache) run here instead, beside the writing of rows, which leaves this thread mostly idle. A gzip
   // would be inflated twice: its thread scans it.
   const scan = src.gzip ? null : new ContentScan();
-  const scanned = scan ? scanAll(src, scan) : null;
-  scanned?.catch(() => {}); // awaited at the end, unless the pass stops first
+  const stopScan = new AbortController();
+  const scanned = scan ? scanAll(src, scan, stopScan.signal) : null;
+  scanned?.catch(() => {}); // awaited at the end, unless the pass stops first (and the scan with it)
   const data: ParseThreadData = {
     src: { display: src.display, path: src.path, gzip: src.gzip, size: src.size, inflate: src.inflate },
     mapFiles,
@@ -81,6 +82,7 @@ export async function* threadedPass(src: SourceFile, mapFiles: readonly string[]
       await new Promise<void>((resolve) => (wake = resolve));
     }
   } finally {
+    stopScan.abort();
     if (!ended) await worker.terminate();
   }
 }
