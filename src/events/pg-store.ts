@@ -11,6 +11,7 @@
  */
 import { checkName, isUuid } from "../names.ts";
 import { randomUUID } from "node:crypto";
+import { once } from "node:events";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { DomainError } from "../errors.ts";
@@ -680,7 +681,7 @@ class CopyWriter {
       this.count += rows.count;
       this.inStatement += rows.count;
       const stream = this.open();
-      if (!stream.write(rows.events)) await this.drained(stream);
+      if (!stream.write(rows.events)) await once(stream, "drain"); // rejects on an error meanwhile
       if (this.failure) throw this.failure;
     }
     if (this.inStatement >= this.rowsPerStatement || this.sourceBytes >= SOURCE_BATCH_BYTES) {
@@ -707,7 +708,7 @@ class CopyWriter {
       stream.once("error", reject);
     });
     finished.catch(() => {}); // awaited below, unless a write fails first
-    for (const piece of pieces) if (!stream.write(piece)) await this.drained(stream);
+    for (const piece of pieces) if (!stream.write(piece)) await once(stream, "drain");
     stream.end();
     await finished;
   }
@@ -730,19 +731,6 @@ class CopyWriter {
       this.stream = stream;
     }
     return this.stream;
-  }
-
-  private async drained(stream: ReturnType<typeof copyFrom>): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      const done = (err?: Error) => {
-        stream.off("drain", done);
-        stream.off("error", done);
-        if (err) reject(err);
-        else resolve();
-      };
-      stream.on("drain", done);
-      stream.on("error", done);
-    });
   }
 
   /** Ends the events' COPY statement, if one is open. */

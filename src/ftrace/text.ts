@@ -32,8 +32,10 @@ const CLONE_SUFFIX = /(?:\.(?:isra|constprop|part|lto_priv|llvm)\.\d+|\.cold(?:\
  * dot (counter clocks) is taken as a raw count. Returns null if malformed.
  */
 export function parseTimestampNs(text: string): bigint | null {
-  const digits = timestampDigits(text);
-  return digits === null ? null : BigInt(digits);
+  if (!isTimestamp(text)) return null;
+  const dot = text.indexOf(".");
+  // Pad the fraction to nine digits (µs → ns) and read both parts as one integer.
+  return BigInt(dot < 0 ? text : text.slice(0, dot) + text.slice(dot + 1) + ZEROS[9 - (text.length - dot - 1)]);
 }
 
 /** Whether `text` is a timestamp `parseTimestampNs` reads. */
@@ -42,14 +44,6 @@ export function isTimestamp(text: string): boolean {
   if (dot < 0) return text.length > 0 && allDigits(text, 0, text.length);
   const fracLength = text.length - dot - 1;
   return dot > 0 && fracLength > 0 && fracLength <= 9 && allDigits(text, 0, dot) && allDigits(text, dot + 1, text.length);
-}
-
-/** The digits of a timestamp's integer nanoseconds (`parseTimestampNs` without the bigint); null if malformed. */
-function timestampDigits(text: string): string | null {
-  if (!isTimestamp(text)) return null;
-  const dot = text.indexOf(".");
-  // Pad the fraction to nine digits (µs → ns) and read both parts as one integer.
-  return dot < 0 ? text : text.slice(0, dot) + text.slice(dot + 1) + ZEROS[9 - (text.length - dot - 1)];
 }
 
 const ZEROS = ["", "0", "00", "000", "0000", "00000", "000000", "0000000", "00000000", "000000000"];
