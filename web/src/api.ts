@@ -3,6 +3,7 @@
  * page's own origin. The bearer token (exercises) rides along on every call
  * once a user signed in.
  */
+import type { LineBuckets } from "../../src/ftrace/report.ts";
 
 export interface GqlErrorBody {
   readonly message: string;
@@ -76,16 +77,6 @@ export interface UploadResult {
   /** Every line of the file counted once, as events / context / noise, in all and by name (most lines first); null for a duplicate's old report. */
   readonly lineBuckets?: LineBuckets | null;
   readonly duplicate: boolean;
-}
-
-export interface LineCounts {
-  readonly events: number;
-  readonly context: number;
-  readonly noise: number;
-}
-
-export interface LineBuckets extends LineCounts {
-  readonly byName: Readonly<Record<string, LineCounts>>;
 }
 
 export interface UploadProgress {

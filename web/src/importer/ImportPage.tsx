@@ -4,7 +4,8 @@
  * to the new trace's timeline. Uses POST /upload (see api.ts).
  */
 import { useRef, useState, type DragEvent } from "react";
-import { uploadLog, type LineBuckets, type UploadProgress, type UploadResult } from "../api.ts";
+import type { LineBuckets, LineCounts } from "../../../src/ftrace/report.ts";
+import { uploadLog, type UploadProgress, type UploadResult } from "../api.ts";
 
 type Status =
   | { kind: "idle" }
@@ -31,7 +32,7 @@ const BUCKETS = ["events", "context", "noise"] as const;
 function LineBucketsReport(props: { buckets: LineBuckets }) {
   const b = props.buckets;
   const names = Object.entries(b.byName);
-  const counts = (c: LineBuckets | LineBuckets["byName"][string]) =>
+  const counts = (c: LineCounts) =>
     BUCKETS.filter((k) => c[k] > 0)
       .map((k) => `${c[k]} ${k === "events" ? "made events" : k}`)
       .join(", ");
